@@ -1,0 +1,1 @@
+//! Per-path simulation engines and the driver that reduces their paths into summaries.

@@ -1,0 +1,51 @@
+//! One error type for the whole tool, split by who must act: bad input (the user fixes a
+//! file or a flag, exit status 2) or a runtime failure (exit status 1).
+
+use std::path::PathBuf;
+
+/// Every failure firesale reports. `Display` is the one line the user sees.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A scenario field is wrong: `field` is its path (`cohorts[2].leverage`).
+    #[error("scenario error in `{field}`: {message}")]
+    Scenario { field: String, message: String },
+    /// A flag or argument is wrong.
+    #[error("{0}")]
+    Usage(String),
+    /// A file named by the user cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// An output file cannot be written (nothing partial is left behind).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Something failed while running (device lost, out of memory, …).
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    /// Shorthand for a scenario error at `field`.
+    pub fn scenario(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Scenario {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Exit status: 2 for input the user must fix, 1 for failures at run time.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Scenario { .. } | Error::Usage(_) | Error::Read { .. } => 2,
+            Error::Write { .. } | Error::Runtime(_) => 1,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

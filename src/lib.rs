@@ -1,0 +1,16 @@
+//! firesale: a Monte Carlo stress tester for leveraged portfolios.
+//!
+//! The data flows down one pipeline, a module per stage:
+//! [`scenario`] (TOML, validation, built-ins) → [`model`] (flat compiled parameters) →
+//! [`engine`] (paths, on the CPU or the GPU, using [`rng`]) → [`summary`] (mergeable
+//! reductions) → [`report`] (terminal, JSON, CSV). Only the binary's `cli` sees them all.
+
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod summary;
+
+pub use error::{Error, Result};

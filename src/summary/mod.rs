@@ -1,0 +1,1 @@
+//! Mergeable reductions of per-path metrics: quantile sketches and exact sums.
