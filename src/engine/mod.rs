@@ -1,1 +1,96 @@
 //! Per-path simulation engines and the driver that reduces their paths into summaries.
+
+pub mod cpu;
+pub mod metrics;
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::model::Model;
+use metrics::{MetricLayout, RunTotals};
+
+/// Which engine ran, for the summary (`backend` in the JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendInfo {
+    /// "cpu" or "gpu".
+    pub kind: String,
+    /// The adapter's name, or the CPU's description.
+    pub adapter: String,
+}
+
+/// What a caller wants back besides the totals, and how it watches the run.
+pub struct RunControl<'a> {
+    /// Rows of per-path metrics are kept for global paths below this index.
+    pub dump_paths: u64,
+    /// Set (e.g. by Ctrl-C) to stop between batches; the result is then partial.
+    pub cancel: &'a AtomicBool,
+    /// Called after each batch with the number of paths done so far.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// The reduced result of simulating a range of paths.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub totals: RunTotals,
+    /// Per-path rows of the first `dump_paths` paths, in path order.
+    pub dump_rows: Vec<Vec<f64>>,
+    /// True when the run stopped early (cancelled): `totals.paths` says how far it got.
+    pub partial: bool,
+}
+
+/// Paths per unit of parallel work; small enough to balance two threads, large enough that
+/// merging summaries is cheap beside simulating.
+const CHUNK_PATHS: u64 = 512;
+/// Paths between two progress reports and cancellation checks.
+const BATCH_PATHS: u64 = 32 * CHUNK_PATHS;
+
+/// Runs global paths `paths` of `model` on the CPU engine, in parallel over all threads of
+/// the current rayon pool. The totals do not depend on the thread count or batch sizes.
+pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOutput {
+    let plan = cpu::plan::Plan::new(model);
+    let layout = MetricLayout::new(model);
+    let mut output = RunOutput {
+        totals: RunTotals::new(layout),
+        dump_rows: Vec::new(),
+        partial: false,
+    };
+    let mut batch_start = paths.start;
+    while batch_start < paths.end {
+        if control.cancel.load(Ordering::Relaxed) {
+            output.partial = true;
+            break;
+        }
+        let batch_end = paths.end.min(batch_start + BATCH_PATHS);
+        let chunks: Vec<Range<u64>> = (batch_start..batch_end)
+            .step_by(CHUNK_PATHS as usize)
+            .map(|start| start..batch_end.min(start + CHUNK_PATHS))
+            .collect();
+        let parts: Vec<(RunTotals, Vec<Vec<f64>>)> = chunks
+            .into_par_iter()
+            .map_init(
+                || (cpu::Worker::new(&plan), vec![0.0; layout.len()]),
+                |(worker, row), chunk| {
+                    let mut totals = RunTotals::new(layout);
+                    let mut dumped = Vec::new();
+                    for path in chunk {
+                        let exhausted = worker.simulate(&plan, &layout, path, row);
+                        totals.add_path(row, exhausted);
+                        if path < control.dump_paths {
+                            dumped.push(row.clone());
+                        }
+                    }
+                    (totals, dumped)
+                },
+            )
+            .collect();
+        for (totals, dumped) in parts {
+            output.totals.merge(&totals);
+            output.dump_rows.extend(dumped);
+        }
+        (control.progress)(batch_end - paths.start);
+        batch_start = batch_end;
+    }
+    output
+}

@@ -1,0 +1,94 @@
+//! Step stage 4: mechanical flows (MODEL.md §3, §7.2): leveraged ETFs and vol-target funds
+//! rebalance on their schedule; their flows net per asset into one impacted round.
+//! Mirrored by `shaders/funds.wgsl`.
+
+use super::impact;
+use super::plan::Plan;
+use super::state::PathState;
+use crate::model::Weight;
+
+/// r = Σ w_k (P_k/P_k(ref) − 1), and the reference moved to the current prices.
+#[inline(always)]
+pub fn basket_return_since(weights: &[Weight], reference: &[f64], price: &[f64]) -> f64 {
+    weights
+        .iter()
+        .zip(reference)
+        .map(|(w, r)| w.weight * (price[w.asset] / r - 1.0))
+        .sum()
+}
+
+fn reset_reference(weights: &[Weight], reference: &mut [f64], price: &[f64]) {
+    for (w, r) in weights.iter().zip(reference) {
+        *r = price[w.asset];
+    }
+}
+
+/// Rebalances every fund due after step `step`, then impacts their net flow once.
+pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
+    let mut any_flow = false;
+    for (etf, fund) in plan.etfs.iter().zip(&mut state.etfs) {
+        if step % etf.every_steps != 0 {
+            continue;
+        }
+        let r = basket_return_since(&etf.weights, &fund.reference, &state.price);
+        let flow = fund.aum_usd * etf.leverage * (etf.leverage - 1.0) * r;
+        fund.aum_usd = (fund.aum_usd * (1.0 + etf.leverage * r)).max(0.0);
+        reset_reference(&etf.weights, &mut fund.reference, &state.price);
+        if etf.impact {
+            any_flow = true;
+            for w in &etf.weights {
+                state.flow_usd[w.asset] += flow * w.weight;
+            }
+        }
+    }
+    for (plan_fund, fund) in plan.vol_targets.iter().zip(&mut state.vol_targets) {
+        if step % plan_fund.every_steps != 0 {
+            continue;
+        }
+        let r = basket_return_since(&plan_fund.weights, &fund.reference, &state.price);
+        fund.equity_usd += fund.exposure_usd * r;
+        fund.exposure_usd *= 1.0 + r;
+        fund.variance = plan_fund.ewma_keep * fund.variance
+            + (1.0 - plan_fund.ewma_keep) * r * r / plan_fund.interval_years;
+        let leverage = plan_fund
+            .max_leverage
+            .min(plan_fund.target_vol / fund.variance.sqrt());
+        let target = fund.equity_usd.max(0.0) * leverage;
+        let flow = target - fund.exposure_usd;
+        fund.exposure_usd = target;
+        reset_reference(&plan_fund.weights, &mut fund.reference, &state.price);
+        if plan_fund.impact {
+            any_flow = true;
+            for w in &plan_fund.weights {
+                state.flow_usd[w.asset] += flow * w.weight;
+            }
+        }
+    }
+    if any_flow {
+        impact::apply_flow(plan, state);
+    }
+}
+
+/// Final value of every fund at T (MODEL.md §7.3), marked since its last rebalance:
+/// (ETF aum, vol-target equity), in plan order.
+pub fn final_values(plan: &Plan, state: &PathState) -> (Vec<f64>, Vec<f64>) {
+    let etfs = plan
+        .etfs
+        .iter()
+        .zip(&state.etfs)
+        .map(|(etf, fund)| {
+            let r = basket_return_since(&etf.weights, &fund.reference, &state.price);
+            (fund.aum_usd * (1.0 + etf.leverage * r)).max(0.0)
+        })
+        .collect();
+    let vol_targets = plan
+        .vol_targets
+        .iter()
+        .zip(&state.vol_targets)
+        .map(|(plan_fund, fund)| {
+            let r = basket_return_since(&plan_fund.weights, &fund.reference, &state.price);
+            fund.equity_usd + fund.exposure_usd * r
+        })
+        .collect();
+    (etfs, vol_targets)
+}
