@@ -138,7 +138,11 @@ impl RunTotals {
         for (mine, theirs) in self.metrics.iter_mut().zip(&other.metrics) {
             mine.merge(theirs);
         }
-        for (mine, theirs) in self.liquidated_paths.iter_mut().zip(&other.liquidated_paths) {
+        for (mine, theirs) in self
+            .liquidated_paths
+            .iter_mut()
+            .zip(&other.liquidated_paths)
+        {
             *mine += theirs;
         }
         for (mine, theirs) in self.bad_debt_paths.iter_mut().zip(&other.bad_debt_paths) {

@@ -7,5 +7,5 @@
 mod philox;
 mod stream;
 
-pub use philox::{philox4x32_10, Key};
-pub use stream::{box_muller, uniform_from_word, StepStream};
+pub use philox::{Key, philox4x32_10};
+pub use stream::{StepStream, box_muller, uniform_from_word};

@@ -1,7 +1,7 @@
 //! The stream U_0, U_1, … of one (path, step): call h of Philox on counter
 //! (h, t, path lo, path hi) under key (seed lo, seed hi), four uniforms per call.
 
-use super::philox::{philox4x32_10, Key};
+use super::philox::{Key, philox4x32_10};
 
 /// u = (w + 0.5) / 2^32: a uniform strictly inside (0, 1), exact in f64.
 #[inline(always)]

@@ -82,14 +82,21 @@ fn record_liquidations(plan: &Plan, state: &mut PathState, new_end: &[usize]) {
 }
 
 fn any_in_breach(plan: &Plan, state: &PathState) -> bool {
-    plan.margin.iter().zip(&state.margin).any(|(book, book_state)| {
-        let (r, a) = book_return_and_gross(book, &state.price);
-        breach_end(book, book_state.liquidated, r, a) > book_state.liquidated
-    })
+    plan.margin
+        .iter()
+        .zip(&state.margin)
+        .any(|(book, book_state)| {
+            let (r, a) = book_return_and_gross(book, &state.price);
+            breach_end(book, book_state.liquidated, r, a) > book_state.liquidated
+        })
 }
 
 /// Equity of a book at T: what liquidated buckets kept plus live buckets marked at R(T).
-pub fn final_equity(book: &MarginPlan, book_state: &crate::engine::cpu::state::MarginState, price: &[f64]) -> f64 {
+pub fn final_equity(
+    book: &MarginPlan,
+    book_state: &crate::engine::cpu::state::MarginState,
+    price: &[f64],
+) -> f64 {
     let (r, _) = book_return_and_gross(book, price);
     let live: f64 = (book_state.liquidated..book.gross_usd.len())
         .map(|b| book.equity_share[b] * book.equity_usd + book.gross_usd[b] * r)

@@ -1,7 +1,7 @@
 //! Price impact (MODEL.md §2): decay of the displacement each step, and the impact of one
 //! round's net flow. Mirrored by `shaders/impact.wgsl`.
 
-use super::plan::{Plan, CALM, STRESS};
+use super::plan::{CALM, Plan, STRESS};
 use super::state::PathState;
 use crate::model::ImpactShape;
 

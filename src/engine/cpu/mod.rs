@@ -31,7 +31,13 @@ impl Worker {
 
     /// Simulates global path `path` and writes its metrics into `row` (laid out by
     /// `layout`). Returns whether some step ran out of cascade rounds.
-    pub fn simulate(&mut self, plan: &Plan, layout: &MetricLayout, path: u64, row: &mut [f64]) -> bool {
+    pub fn simulate(
+        &mut self,
+        plan: &Plan,
+        layout: &MetricLayout,
+        path: u64,
+        row: &mut [f64],
+    ) -> bool {
         let state = &mut self.state;
         state.reset(plan);
         state.stress = regime::initial(plan, StepStream::new(plan.seed, path, 0).next_uniform());

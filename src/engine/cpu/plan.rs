@@ -116,7 +116,11 @@ impl Plan {
             } else {
                 1.0
             };
-            model.assets.iter().map(|a| a.depth_usd * multiplier).collect()
+            model
+                .assets
+                .iter()
+                .map(|a| a.depth_usd * multiplier)
+                .collect()
         });
         let jumps = model
             .jumps

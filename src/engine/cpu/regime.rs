@@ -1,6 +1,6 @@
 //! Step stage 1: the regime switch (MODEL.md §2.1), mirrored by `shaders/regime.wgsl`.
 
-use super::plan::{Plan, CALM, STRESS};
+use super::plan::{CALM, Plan, STRESS};
 
 /// The regime after this step's switch, given the step's first uniform U_0.
 #[inline(always)]

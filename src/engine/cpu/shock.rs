@@ -2,7 +2,7 @@
 //! the regime's Cholesky factor, the shared Student-t scale, jump sizes. Mirrored by
 //! `shaders/shock.wgsl`.
 
-use super::plan::{Plan, CALM, STRESS};
+use super::plan::{CALM, Plan, STRESS};
 use super::state::PathState;
 use crate::rng::StepStream;
 

@@ -1,0 +1,83 @@
+//! The command line: flags (documented where defined) and one module per command.
+
+mod run;
+mod scenarios;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use firesale::Result;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "firesale",
+    version,
+    about = "Monte Carlo stress tester for leveraged portfolios: correlated fat-tailed shocks, margin calls, forced selling and liquidation cascades"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and print its loss distributions, liquidations and forced selling.
+    Run(RunArgs),
+    /// Check a scenario file and print the compiled model, without simulating.
+    Validate {
+        /// A scenario TOML file or a built-in name (see `firesale scenarios`).
+        scenario: String,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+}
+
+/// Which engine simulates the paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// The fastest engine available here.
+    Auto,
+    /// The GPU engine (wgpu compute shaders).
+    Gpu,
+    /// The CPU reference engine.
+    Cpu,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A scenario TOML file or a built-in name (see `firesale scenarios`).
+    scenario: String,
+    /// Number of paths (default: the scenario's `simulation.paths`).
+    #[arg(long)]
+    paths: Option<u64>,
+    /// Random seed, a u64 (default: the scenario's `simulation.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Engine to run on.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Write the JSON summary to FILE (`-` for standard output; the text summary then goes
+    /// to standard error).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write the per-path metrics of paths 0..N-1 to FILE as CSV.
+    #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
+    dump_paths: Option<Vec<String>>,
+    /// CPU worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print nothing but errors (and the JSON when `--json -`).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate { scenario } => validate::run(&scenario),
+        Command::Scenarios => scenarios::run(),
+    }
+}

@@ -1,0 +1,151 @@
+//! `firesale run`: simulate a scenario on the chosen engine, print the summary, and write
+//! the JSON summary and the per-path CSV when asked.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{BackendChoice, RunArgs};
+use firesale::engine::{self, BackendInfo, RunControl};
+use firesale::report::summary::RunInfo;
+use firesale::report::{RunSummary, dump, file, terminal};
+use firesale::{Error, Result};
+
+pub fn run(args: &RunArgs) -> Result<()> {
+    let mut model = firesale::scenario::load(&args.scenario)?;
+    if let Some(paths) = args.paths {
+        if paths == 0 {
+            return Err(Error::Usage("--paths must be at least 1".to_string()));
+        }
+        model.paths = paths;
+    }
+    if let Some(seed) = args.seed {
+        model.seed = seed;
+    }
+    let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
+    if args.threads == Some(0) {
+        return Err(Error::Usage("--threads must be at least 1".to_string()));
+    }
+    let backend = match args.backend {
+        BackendChoice::Auto | BackendChoice::Cpu => cpu_backend(),
+        BackendChoice::Gpu => {
+            return Err(Error::Runtime(
+                "this build has no GPU engine yet; run with --backend cpu".to_string(),
+            ));
+        }
+    };
+
+    let cancel = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&cancel);
+    // Ctrl-C stops the run between batches; the summary of the paths done is still printed
+    // (marked partial). Failing to install the handler only loses that nicety.
+    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+    let progress = progress_bar(model.paths, args.quiet);
+    let report = |done: u64| progress.set_position(done);
+    let control = RunControl {
+        dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
+        cancel: &cancel,
+        progress: &report,
+    };
+
+    let started = Instant::now();
+    let output = with_threads(args.threads, || {
+        engine::run_cpu(&model, 0..model.paths, &control)
+    })?;
+    let elapsed_seconds = started.elapsed().as_secs_f64();
+    progress.finish_and_clear();
+
+    let summary = RunSummary::new(
+        &RunInfo {
+            model: &model,
+            paths_requested: model.paths,
+            partial: output.partial,
+            backend: &backend,
+            elapsed_seconds,
+        },
+        &output.totals,
+    );
+    if let Some((_, path)) = &dump {
+        if output.partial {
+            eprintln!(
+                "warning: the run stopped early; {} holds only the paths it finished",
+                path.display()
+            );
+        }
+        file::write_output(
+            path,
+            dump::paths_csv(&model, 0, &output.dump_rows).as_bytes(),
+        )?;
+    }
+    if let Some(path) = &args.json {
+        file::write_output(path, summary.to_json().as_bytes())?;
+    }
+    if !args.quiet {
+        let text = terminal::render(&summary);
+        if args.json.as_deref() == Some(Path::new("-")) {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    Ok(())
+}
+
+fn cpu_backend() -> BackendInfo {
+    BackendInfo {
+        kind: "cpu".to_string(),
+        adapter: format!(
+            "firesale CPU reference engine ({} threads)",
+            rayon::current_num_threads()
+        ),
+    }
+}
+
+/// `--dump-paths N FILE` → (N, FILE), checking N against the path count.
+fn parse_dump(values: Option<&[String]>, paths: u64) -> Result<Option<(u64, PathBuf)>> {
+    let Some([count, path]) = values else {
+        return Ok(None);
+    };
+    let count: u64 = count.parse().map_err(|_| {
+        Error::Usage(format!(
+            "--dump-paths: N must be a whole number of paths, got '{count}'"
+        ))
+    })?;
+    if count > paths {
+        return Err(Error::Usage(format!(
+            "--dump-paths: N = {count} is more than the {paths} paths of the run; lower N or raise --paths"
+        )));
+    }
+    Ok(Some((count, PathBuf::from(path))))
+}
+
+/// Runs `job` on a pool of `threads` workers, or on the global pool.
+fn with_threads<T: Send>(threads: Option<usize>, job: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        None => Ok(job()),
+        Some(count) => rayon::ThreadPoolBuilder::new()
+            .num_threads(count)
+            .build()
+            .map(|pool| pool.install(job))
+            .map_err(|error| Error::Runtime(format!("cannot start {count} threads: {error}"))),
+    }
+}
+
+/// A bar on stderr for runs longer than about a second; hidden when quiet or when stderr
+/// is not a terminal.
+fn progress_bar(paths: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} paths, {per_sec}, {eta} left")
+            .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}

@@ -1,0 +1,103 @@
+//! `firesale validate SCENARIO`: checks a scenario and prints the compiled model (assets,
+//! correlation eigenvalue ranges, bucket leverages), without simulating.
+
+use firesale::Result;
+use firesale::model::{CohortKind, Model, Weight};
+use firesale::report::terminal::usd;
+
+pub fn run(spec: &str) -> Result<()> {
+    let model = firesale::scenario::load(spec)?;
+    print!("{}", describe(&model));
+    Ok(())
+}
+
+fn describe(model: &Model) -> String {
+    let mut out = format!(
+        "scenario {} is valid: {}\n  {} steps of {} h, {} paths by default, seed {}, up to {} cascade rounds, {:?} impact, {}\n",
+        model.name,
+        model.description,
+        model.steps,
+        model.step_hours,
+        model.paths,
+        model.seed,
+        model.max_cascade_rounds,
+        model.impact_shape,
+        if model.student_t_dof == 0 {
+            "Gaussian shocks".to_string()
+        } else {
+            format!(
+                "Student-t shocks with {} degrees of freedom",
+                model.student_t_dof
+            )
+        },
+    );
+    out += "\nassets\n";
+    out += &format!(
+        "  {:<8} {:<16} {:>12} {:>7} {:>9} {:>12}\n",
+        "name", "sector", "price", "vol", "stress×", "depth/1%"
+    );
+    for asset in &model.assets {
+        out += &format!(
+            "  {:<8} {:<16} {:>12.2} {:>7.3} {:>9.2} {:>12}\n",
+            asset.name,
+            asset.sector.as_deref().unwrap_or("-"),
+            asset.price_usd,
+            asset.vol,
+            asset.stress_vol_multiplier,
+            usd(asset.depth_usd),
+        );
+    }
+    out += "\ncorrelation eigenvalues\n";
+    for (label, correlation) in ["calm", "stress"].iter().zip(&model.correlation) {
+        out += &format!(
+            "  {label:<7} min {:.4}  max {:.4}\n",
+            correlation.min_eigenvalue, correlation.max_eigenvalue
+        );
+    }
+    out += "\ncohorts\n";
+    for cohort in &model.cohorts {
+        let impact = if cohort.impact { "" } else { " (price taker)" };
+        out += &format!("  {} [{}]{impact}\n", cohort.name, cohort.kind.label());
+        out += &match &cohort.kind {
+            CohortKind::Margin(book) => format!(
+                "    equity {}, {} accounts, maintenance margin {}, fee {}, weights {}\n    bucket leverages {}\n",
+                usd(book.equity_usd),
+                book.accounts,
+                book.maintenance_margin,
+                book.liquidation_fee,
+                weights(model, &book.weights),
+                book.buckets
+                    .iter()
+                    .map(|b| format!("{:.2}×({:.1}%)", b.leverage, 100.0 * b.equity_share))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            CohortKind::LeveragedEtf(etf) => format!(
+                "    aum {}, leverage {}×, rebalanced every {} steps, weights {}\n",
+                usd(etf.aum_usd),
+                etf.leverage,
+                etf.rebalance_every_steps,
+                weights(model, &etf.weights),
+            ),
+            CohortKind::VolTarget(fund) => format!(
+                "    equity {}, target vol {}, max leverage {}, initial vol {}, EWMA half-life {} h, rebalanced every {} steps, weights {}\n",
+                usd(fund.equity_usd),
+                fund.target_vol,
+                fund.max_leverage,
+                fund.initial_vol,
+                fund.ewma_half_life_hours,
+                fund.rebalance_every_steps,
+                weights(model, &fund.weights),
+            ),
+        };
+    }
+    out
+}
+
+fn weights(model: &Model, weights: &[Weight]) -> String {
+    weights
+        .iter()
+        .map(|w| format!("{} {:+.3}", model.assets[w.asset].name, w.weight))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
