@@ -1,1 +1,14 @@
 //! Mergeable reductions of per-path metrics: quantile sketches and exact sums.
+//!
+//! Each metric of a run gets a [`MetricSummary`]: it takes the metric's value on every path in
+//! constant memory, merges with the summaries of other threads or shards into exactly what one
+//! pass over all paths would have given (whatever the split and order), and reads out the
+//! [`Stats`] of MODEL.md §6 and the expected shortfall.
+
+mod exact_sum;
+mod metric;
+mod sketch;
+
+pub use exact_sum::ExactSum;
+pub use metric::{MetricSummary, STATS_QUANTILES, Stats};
+pub use sketch::QuantileSketch;
