@@ -1,22 +1,14 @@
 //! Mergeable reductions of per-path metrics: quantile sketches and exact sums.
-//! (Placeholder in this worktree: the real module lands from the summary branch.)
+//!
+//! Each metric of a run gets a [`MetricSummary`]: it takes the metric's value on every path in
+//! constant memory, merges with the summaries of other threads or shards into exactly what one
+//! pass over all paths would have given (whatever the split and order), and reads out the
+//! [`Stats`] of MODEL.md §6 and the expected shortfall.
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct MetricSummary {
-    values: Vec<f64>,
-}
+mod exact_sum;
+mod metric;
+mod sketch;
 
-impl MetricSummary {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn add(&mut self, x: f64) {
-        self.values.push(x);
-    }
-    pub fn merge(&mut self, other: &MetricSummary) {
-        self.values.extend(&other.values);
-    }
-    pub fn nonfinite(&self) -> u64 {
-        0
-    }
-}
+pub use exact_sum::ExactSum;
+pub use metric::{MetricSummary, STATS_QUANTILES, Stats};
+pub use sketch::QuantileSketch;
