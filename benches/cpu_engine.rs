@@ -4,8 +4,8 @@
 
 use std::sync::atomic::AtomicBool;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use firesale::engine::{run_cpu, RunControl};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use firesale::engine::{RunControl, run_cpu};
 
 fn crypto_unwind(c: &mut Criterion) {
     let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");

@@ -31,7 +31,10 @@ fn assert_bad_input(output: &Output, needle: &str) {
 
 #[test]
 fn a_missing_file_is_bad_input() {
-    assert_bad_input(&firesale(&["run", "/nonexistent/x.toml"]), "/nonexistent/x.toml");
+    assert_bad_input(
+        &firesale(&["run", "/nonexistent/x.toml"]),
+        "/nonexistent/x.toml",
+    );
 }
 
 #[test]
@@ -47,18 +50,35 @@ fn a_scenario_error_names_the_field() {
         "name = \"bad\"\n[simulation]\nsteps = 4\n[[assets]]\nname = \"X\"\nprice = 1.0\nvol = -0.2\ndepth = 1e6\n",
     )
     .expect("write");
-    assert_bad_input(&firesale(&["validate", path.to_str().expect("utf-8")]), "assets[0].vol");
+    assert_bad_input(
+        &firesale(&["validate", path.to_str().expect("utf-8")]),
+        "assets[0].vol",
+    );
 }
 
 #[test]
 fn bad_flags_are_bad_input() {
-    assert_bad_input(&firesale(&["run", "calm-market", "--paths", "0"]), "--paths");
-    assert_bad_input(&firesale(&["run", "calm-market", "--seed", "-3"]), "--seed");
     assert_bad_input(
-        &firesale(&["run", "calm-market", "--paths", "10", "--dump-paths", "11", "x.csv"]),
+        &firesale(&["run", "calm-market", "--paths", "0"]),
+        "--paths",
+    );
+    assert_bad_input(&firesale(&["run", "calm-market", "--seed=-3"]), "--seed");
+    assert_bad_input(
+        &firesale(&[
+            "run",
+            "calm-market",
+            "--paths",
+            "10",
+            "--dump-paths",
+            "11",
+            "x.csv",
+        ]),
         "--dump-paths",
     );
-    assert_bad_input(&firesale(&["run", "calm-market", "--backend", "tpu"]), "--backend");
+    assert_bad_input(
+        &firesale(&["run", "calm-market", "--backend", "tpu"]),
+        "--backend",
+    );
 }
 
 /// `--json` carries every key of MODEL.md §6 and `--dump-paths` the documented columns.
@@ -83,14 +103,20 @@ fn run_writes_the_json_contract_and_the_path_dump() {
     assert!(output.status.success(), "stderr: {}", stderr(&output));
     assert!(output.stdout.is_empty(), "--quiet prints nothing");
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("valid JSON");
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
+            .expect("valid JSON");
     assert_eq!(summary["paths"], 300);
     assert_eq!(summary["steps"], 168);
     assert_eq!(summary["backend"]["kind"], "cpu");
     let cohorts = summary["cohorts"].as_object().expect("cohorts");
     assert!(cohorts.len() >= 8);
     for (name, cohort) in cohorts {
-        for key in ["loss", "liquidated_notional", "accounts_liquidated", "bad_debt"] {
+        for key in [
+            "loss",
+            "liquidated_notional",
+            "accounts_liquidated",
+            "bad_debt",
+        ] {
             for stat in ["mean", "std", "min", "max"] {
                 assert!(cohort[key][stat].is_number(), "{name}.{key}.{stat}");
             }
@@ -116,7 +142,9 @@ fn run_writes_the_json_contract_and_the_path_dump() {
     assert_eq!(lines.len(), 6, "header and 5 paths");
     assert!(lines[0].starts_with("path,"));
     assert!(lines[0].ends_with("system.liquidated_notional,system.forced_selling"));
-    assert!(lines[0].contains("my-fund.loss,my-fund.liquidated_notional,my-fund.accounts_liquidated,my-fund.bad_debt"));
+    assert!(lines[0].contains(
+        "my-fund.loss,my-fund.liquidated_notional,my-fund.accounts_liquidated,my-fund.bad_debt"
+    ));
     assert!(lines[0].contains("BTC.return,BTC.max_drawdown,BTC.impact_return"));
     let columns = lines[0].split(',').count();
     for (i, line) in lines[1..].iter().enumerate() {
@@ -133,11 +161,21 @@ fn runs_are_reproducible_and_json_can_go_to_stdout() {
     let dump = |name: &str| {
         let csv = scratch(name);
         let output = firesale(&[
-            "run", "calm-market", "--paths", "50", "--seed", "9", "--json", "-", "--dump-paths", "50",
+            "run",
+            "calm-market",
+            "--paths",
+            "50",
+            "--seed",
+            "9",
+            "--json",
+            "-",
+            "--dump-paths",
+            "50",
             csv.to_str().expect("utf-8"),
         ]);
         assert!(output.status.success(), "stderr: {}", stderr(&output));
-        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        let summary: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("stdout is JSON");
         assert_eq!(summary["seed"], 9);
         std::fs::read_to_string(csv).expect("csv")
     };

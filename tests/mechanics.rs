@@ -83,14 +83,43 @@ impact = false
     let price = (exogenous + impact).exp();
     for (i, &(aum0, leverage, _)) in funds.iter().enumerate() {
         let final_aum = (aum[i] * (1.0 + leverage * (price / reference[i] - 1.0))).max(0.0);
-        assert_rel(&format!("fund {i} loss"), row[layout.cohort(i, LOSS)], aum0 - final_aum, ROUNDING);
-        assert_eq!(row[layout.cohort(i, LIQUIDATED_NOTIONAL)], 0.0, "funds are never liquidated");
+        assert_rel(
+            &format!("fund {i} loss"),
+            row[layout.cohort(i, LOSS)],
+            aum0 - final_aum,
+            ROUNDING,
+        );
+        assert_eq!(
+            row[layout.cohort(i, LIQUIDATED_NOTIONAL)],
+            0.0,
+            "funds are never liquidated"
+        );
     }
     assert!(sold > 0.0, "both impact-bearing funds sell into a fall");
-    assert_rel("forced selling", row[layout.system(FORCED_SELLING)], sold, ROUNDING);
-    assert_rel("return", row[layout.asset(0, RETURN)], price - 1.0, ROUNDING);
-    assert_rel("impact return", row[layout.asset(0, IMPACT_RETURN)], impact.exp() - 1.0, ROUNDING);
-    assert_rel("max drawdown", row[layout.asset(0, MAX_DRAWDOWN)], 1.0 - price, ROUNDING);
+    assert_rel(
+        "forced selling",
+        row[layout.system(FORCED_SELLING)],
+        sold,
+        ROUNDING,
+    );
+    assert_rel(
+        "return",
+        row[layout.asset(0, RETURN)],
+        price - 1.0,
+        ROUNDING,
+    );
+    assert_rel(
+        "impact return",
+        row[layout.asset(0, IMPACT_RETURN)],
+        impact.exp() - 1.0,
+        ROUNDING,
+    );
+    assert_rel(
+        "max drawdown",
+        row[layout.asset(0, MAX_DRAWDOWN)],
+        1.0 - price,
+        ROUNDING,
+    );
 }
 
 /// A vol-target fund on a steadily falling asset, rebalancing daily: equity, exposure and
@@ -161,10 +190,28 @@ rebalance_hours = 24.0
     }
     let price = (exogenous + impact).exp();
     let final_equity = equity + exposure * (price / reference - 1.0);
-    assert!(sold > 0.0, "a vol-target fund de-risks as realised vol rises");
-    assert_rel("loss", row[layout.cohort(0, LOSS)], equity0 - final_equity, ROUNDING);
-    assert_rel("forced selling", row[layout.system(FORCED_SELLING)], sold, ROUNDING);
-    assert_rel("impact return", row[layout.asset(0, IMPACT_RETURN)], impact.exp() - 1.0, ROUNDING);
+    assert!(
+        sold > 0.0,
+        "a vol-target fund de-risks as realised vol rises"
+    );
+    assert_rel(
+        "loss",
+        row[layout.cohort(0, LOSS)],
+        equity0 - final_equity,
+        ROUNDING,
+    );
+    assert_rel(
+        "forced selling",
+        row[layout.system(FORCED_SELLING)],
+        sold,
+        ROUNDING,
+    );
+    assert_rel(
+        "impact return",
+        row[layout.asset(0, IMPACT_RETURN)],
+        impact.exp() - 1.0,
+        ROUNDING,
+    );
 }
 
 /// The cascade of MODEL.md §4 solved by hand, with linear impact (1% per $1,000) on one asset
@@ -220,7 +267,10 @@ accounts = 10
     let p2 = (-0.05 + impact1).exp();
     let impact2 = impact1 + 0.01 * (-gross_b * p2 / 1000.0);
     let p3 = (-0.05 + impact2).exp();
-    assert!(p1 > 0.9 / 0.95 && p1 < 0.95 / 0.98 && p2 < 0.9 / 0.95, "the hand solution's premise");
+    assert!(
+        p1 > 0.9 / 0.95 && p1 < 0.95 / 0.98 && p2 < 0.9 / 0.95,
+        "the hand solution's premise"
+    );
 
     let realised_a = 100.0 + gross_a * (p2 - 1.0) - 0.01 * gross_a * p2;
     let realised_b = 100.0 + gross_b * (p3 - 1.0);
@@ -229,26 +279,79 @@ accounts = 10
     let (layout, row, exhausted) = single_path(&scenario(16));
     assert!(!exhausted);
     assert_rel("A loss", row[layout.cohort(0, LOSS)], 100.0, ROUNDING);
-    assert_rel("A bad debt", row[layout.cohort(0, BAD_DEBT)], -realised_a, ROUNDING);
-    assert_rel("A notional", row[layout.cohort(0, LIQUIDATED_NOTIONAL)], gross_a * p2, ROUNDING);
-    assert_rel("A accounts", row[layout.cohort(0, ACCOUNTS_LIQUIDATED)], 40.0, ROUNDING);
-    assert_rel("B loss", row[layout.cohort(1, LOSS)], 100.0 - realised_b, ROUNDING);
+    assert_rel(
+        "A bad debt",
+        row[layout.cohort(0, BAD_DEBT)],
+        -realised_a,
+        ROUNDING,
+    );
+    assert_rel(
+        "A notional",
+        row[layout.cohort(0, LIQUIDATED_NOTIONAL)],
+        gross_a * p2,
+        ROUNDING,
+    );
+    assert_rel(
+        "A accounts",
+        row[layout.cohort(0, ACCOUNTS_LIQUIDATED)],
+        40.0,
+        ROUNDING,
+    );
+    assert_rel(
+        "B loss",
+        row[layout.cohort(1, LOSS)],
+        100.0 - realised_b,
+        ROUNDING,
+    );
     assert_eq!(row[layout.cohort(1, BAD_DEBT)], 0.0);
-    assert_rel("B notional", row[layout.cohort(1, LIQUIDATED_NOTIONAL)], gross_b * p3, ROUNDING);
-    assert_rel("B accounts", row[layout.cohort(1, ACCOUNTS_LIQUIDATED)], 10.0, ROUNDING);
+    assert_rel(
+        "B notional",
+        row[layout.cohort(1, LIQUIDATED_NOTIONAL)],
+        gross_b * p3,
+        ROUNDING,
+    );
+    assert_rel(
+        "B accounts",
+        row[layout.cohort(1, ACCOUNTS_LIQUIDATED)],
+        10.0,
+        ROUNDING,
+    );
     assert_rel("price", row[layout.asset(0, RETURN)], p3 - 1.0, ROUNDING);
-    assert_rel("impact", row[layout.asset(0, IMPACT_RETURN)], impact2.exp() - 1.0, ROUNDING);
+    assert_rel(
+        "impact",
+        row[layout.asset(0, IMPACT_RETURN)],
+        impact2.exp() - 1.0,
+        ROUNDING,
+    );
     assert_rel(
         "system notional",
         row[layout.system(SYSTEM_LIQUIDATED_NOTIONAL)],
         gross_a * p2 + gross_b * p3,
         ROUNDING,
     );
-    assert_rel("forced selling", row[layout.system(FORCED_SELLING)], gross_a * p1 + gross_b * p2, ROUNDING);
+    assert_rel(
+        "forced selling",
+        row[layout.system(FORCED_SELLING)],
+        gross_a * p1 + gross_b * p2,
+        ROUNDING,
+    );
 
     let (layout, row, exhausted) = single_path(&scenario(1));
-    assert!(exhausted, "B is still in breach after the only allowed round");
+    assert!(
+        exhausted,
+        "B is still in breach after the only allowed round"
+    );
     assert_eq!(row[layout.cohort(1, ACCOUNTS_LIQUIDATED)], 0.0);
-    assert_rel("B marked live", row[layout.cohort(1, LOSS)], -gross_b * (p2 - 1.0), ROUNDING);
-    assert_rel("price after one round", row[layout.asset(0, RETURN)], p2 - 1.0, ROUNDING);
+    assert_rel(
+        "B marked live",
+        row[layout.cohort(1, LOSS)],
+        -gross_b * (p2 - 1.0),
+        ROUNDING,
+    );
+    assert_rel(
+        "price after one round",
+        row[layout.asset(0, RETURN)],
+        p2 - 1.0,
+        ROUNDING,
+    );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use firesale::engine::{run_cpu, RunControl, RunOutput};
+use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 
 fn run_range(model: &Model, paths: std::ops::Range<u64>) -> RunOutput {

@@ -6,7 +6,7 @@
 use std::sync::atomic::AtomicBool;
 
 use firesale::engine::metrics::MetricLayout;
-use firesale::engine::{run_cpu, RunControl, RunOutput};
+use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 
 pub fn model(toml: &str) -> Model {
@@ -31,7 +31,11 @@ pub fn run(model: &Model, paths: u64, dump: u64) -> RunOutput {
 pub fn single_path(model: &Model) -> (MetricLayout, Vec<f64>, bool) {
     let output = run(model, 1, 1);
     let exhausted = output.totals.rounds_exhausted_paths == 1;
-    (MetricLayout::new(model), output.dump_rows[0].clone(), exhausted)
+    (
+        MetricLayout::new(model),
+        output.dump_rows[0].clone(),
+        exhausted,
+    )
 }
 
 /// Asserts |actual − expected| ≤ tolerance, saying what was compared.
@@ -45,5 +49,10 @@ pub fn assert_close(what: &str, actual: f64, expected: f64, tolerance: f64) {
 
 /// Relative closeness for deterministic replications (rounding only).
 pub fn assert_rel(what: &str, actual: f64, expected: f64, relative: f64) {
-    assert_close(what, actual, expected, relative * expected.abs().max(1e-300));
+    assert_close(
+        what,
+        actual,
+        expected,
+        relative * expected.abs().max(1e-300),
+    );
 }
