@@ -16,22 +16,28 @@ pub fn decay(plan: &Plan, state: &mut PathState) {
 }
 
 /// Applies the round's net flow in `state.flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
-/// counts the USD sold into `forced_selling_usd`, and refreshes prices.
+/// counts the USD sold into `forced_selling_usd`, and reprices the assets that moved.
 #[inline(always)]
 pub fn apply_flow(plan: &Plan, state: &mut PathState) {
     let depth = &plan.depth_usd[if state.stress { STRESS } else { CALM }];
-    for k in 0..plan.assets {
-        let flow = state.flow_usd[k];
-        if flow != 0.0 {
-            let q = flow / depth[k];
+    let assets = state
+        .flow_usd
+        .iter_mut()
+        .zip(depth)
+        .zip(&mut state.impact_log)
+        .zip(&state.exogenous_log)
+        .zip(&mut state.price);
+    for ((((flow, depth), impact), exogenous), price) in assets {
+        if *flow != 0.0 {
+            let q = *flow / depth;
             let moved = match plan.impact_shape {
                 ImpactShape::Linear => q,
                 ImpactShape::Sqrt => q.signum() * q.abs().sqrt(),
             };
-            state.impact_log[k] += 0.01 * moved;
-            state.forced_selling_usd += (-flow).max(0.0);
-            state.flow_usd[k] = 0.0;
+            *impact += 0.01 * moved;
+            state.forced_selling_usd += (-*flow).max(0.0);
+            *flow = 0.0;
+            *price = (exogenous + *impact).exp();
         }
     }
-    state.refresh_prices();
 }
