@@ -27,6 +27,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
         model.seed = seed;
     }
     let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
+    if let Some(path) = &args.json {
+        file::check_writable(path, "--json")?;
+    }
+    if let Some((_, path)) = &dump {
+        file::check_writable(path, "--dump-paths")?;
+    }
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".to_string()));
     }

@@ -34,6 +34,31 @@ pub fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Checks, before any work is done, that `path` can be created: its folder exists. A run
+/// that would end unable to write its result fails at once instead (as bad input).
+pub fn check_writable(path: &Path, flag: &str) -> Result<()> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if folder.is_dir() && !path.is_dir() {
+        Ok(())
+    } else if path.is_dir() {
+        Err(Error::Usage(format!(
+            "{flag}: {} is a folder; give a file name",
+            path.display()
+        )))
+    } else {
+        Err(Error::Usage(format!(
+            "{flag}: the folder {} does not exist; create it or choose another path",
+            folder.display()
+        )))
+    }
+}
+
 fn temporary_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()
