@@ -20,11 +20,7 @@ pub fn apply(plan: &Plan, state: &mut PathState, stream: &mut StepStream) {
             fired |= 1 << j;
         }
     }
-    for pair in state.normals.chunks_exact_mut(2) {
-        let (z0, z1) = stream.next_normal_pair();
-        pair[0] = z0;
-        pair[1] = z1;
-    }
+    stream.fill_normals(&mut state.normals);
     let t_scale = student_t_scale(plan, state, stream);
 
     let regime = if state.stress { STRESS } else { CALM };

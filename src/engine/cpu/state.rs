@@ -1,6 +1,8 @@
 //! The state one path carries from step to step, allocated once per worker and reset for
 //! each path (mirrors the per-invocation variables of the GPU step shader).
 
+use wide::f64x4;
+
 use super::plan::Plan;
 
 #[derive(Debug, Clone)]
@@ -133,15 +135,21 @@ impl PathState {
         self.rounds_exhausted = false;
     }
 
-    /// Recomputes relative prices from the exogenous and impact parts.
+    /// Recomputes relative prices from the exogenous and impact parts, four assets per
+    /// SIMD `exp`.
     pub fn refresh_prices(&mut self) {
-        for ((price, exogenous), impact) in self
-            .price
-            .iter_mut()
-            .zip(&self.exogenous_log)
-            .zip(&self.impact_log)
-        {
-            *price = (exogenous + impact).exp();
+        let assets = self.price.len();
+        for start in (0..assets).step_by(4) {
+            let lanes = (assets - start).min(4);
+            let mut log_price = [0.0; 4];
+            let parts = self.exogenous_log[start..]
+                .iter()
+                .zip(&self.impact_log[start..]);
+            for (slot, (exogenous, impact)) in log_price.iter_mut().zip(parts) {
+                *slot = exogenous + impact;
+            }
+            let price = f64x4::from(log_price).exp().to_array();
+            self.price[start..start + lanes].copy_from_slice(&price[..lanes]);
         }
     }
 
