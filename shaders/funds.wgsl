@@ -2,21 +2,22 @@
 // rebalance on their schedule; their flows net per asset into one impacted round.
 // Mirrors `src/engine/cpu/funds.rs`. Weights are dense per asset (0 where not held).
 
-// r = Σ w_k (P_k/P_k(ref) − 1) for the weights at `weights`.
-fn basket_return_since(weights: u32, reference: ptr<private, array<f32, ASSETS_LEN>>) -> f32 {
+// r = Σ w_k (P_k/P_k(ref) − 1) for the weights at `weights` and the reference prices at
+// `reference` in `fund_reference`.
+fn basket_return_since(weights: u32, reference: u32) -> f32 {
     var r = 0.0;
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(weights + k);
         if w != 0.0 {
-            r += w * (price[k] / (*reference)[k] - 1.0);
+            r += w * (price[k] / fund_reference[reference + k] - 1.0);
         }
     }
     return r;
 }
 
-fn reset_reference(reference: ptr<private, array<f32, ASSETS_LEN>>) {
+fn reset_reference(reference: u32) {
     for (var k = 0u; k < N_ASSETS; k++) {
-        (*reference)[k] = price[k];
+        fund_reference[reference + k] = price[k];
     }
 }
 
@@ -38,10 +39,10 @@ fn funds_rebalance(step: u32) {
         }
         let weights = P_ETF_WEIGHT + e * N_ASSETS;
         let leverage = param_f32(P_ETF_LEVERAGE + e);
-        let r = basket_return_since(weights, &etf_reference[e]);
+        let r = basket_return_since(weights, etf_reference_at(e));
         let flow = etf_aum_usd[e] * leverage * (leverage - 1.0) * r;
         etf_aum_usd[e] = max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
-        reset_reference(&etf_reference[e]);
+        reset_reference(etf_reference_at(e));
         if param_bool(P_ETF_IMPACT + e) {
             any_flow = true;
             add_fund_flow(weights, flow);
@@ -52,7 +53,7 @@ fn funds_rebalance(step: u32) {
             continue;
         }
         let weights = P_VOL_TARGET_WEIGHT + v * N_ASSETS;
-        let r = basket_return_since(weights, &vol_target_reference[v]);
+        let r = basket_return_since(weights, vol_target_reference_at(v));
         vol_target_equity_usd[v] += vol_target_exposure_usd[v] * r;
         vol_target_exposure_usd[v] *= 1.0 + r;
         let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
@@ -65,7 +66,7 @@ fn funds_rebalance(step: u32) {
         let target_usd = max(vol_target_equity_usd[v], 0.0) * leverage;
         let flow = target_usd - vol_target_exposure_usd[v];
         vol_target_exposure_usd[v] = target_usd;
-        reset_reference(&vol_target_reference[v]);
+        reset_reference(vol_target_reference_at(v));
         if param_bool(P_VOL_TARGET_IMPACT + v) {
             any_flow = true;
             add_fund_flow(weights, flow);
@@ -79,12 +80,12 @@ fn funds_rebalance(step: u32) {
 // Final ETF aum at T (MODEL.md §7.3), marked since its last rebalance.
 fn etf_final_value(e: u32) -> f32 {
     let leverage = param_f32(P_ETF_LEVERAGE + e);
-    let r = basket_return_since(P_ETF_WEIGHT + e * N_ASSETS, &etf_reference[e]);
+    let r = basket_return_since(P_ETF_WEIGHT + e * N_ASSETS, etf_reference_at(e));
     return max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
 }
 
 // Final vol-target_usd equity at T (MODEL.md §7.3), marked since its last rebalance.
 fn vol_target_final_value(v: u32) -> f32 {
-    let r = basket_return_since(P_VOL_TARGET_WEIGHT + v * N_ASSETS, &vol_target_reference[v]);
+    let r = basket_return_since(P_VOL_TARGET_WEIGHT + v * N_ASSETS, vol_target_reference_at(v));
     return vol_target_equity_usd[v] + vol_target_exposure_usd[v] * r;
 }

@@ -23,15 +23,24 @@ var<private> margin_liquidated_notional_usd: array<f32, MARGIN_LEN>;
 var<private> margin_accounts_liquidated: array<f32, MARGIN_LEN>;
 var<private> margin_bad_debt_usd: array<f32, MARGIN_LEN>;
 
+// Relative prices at each fund's last rebalance, N_ASSETS per fund: ETFs first, then
+// vol-target funds (`etf_reference_at`, `vol_target_reference_at`).
+var<private> fund_reference: array<f32, FUND_REFERENCE_LEN>;
+
 var<private> etf_aum_usd: array<f32, ETF_LEN>;
-// Relative prices at each fund's last rebalance, per asset.
-var<private> etf_reference: array<array<f32, ASSETS_LEN>, ETF_LEN>;
 
 var<private> vol_target_equity_usd: array<f32, VOL_TARGET_LEN>;
 var<private> vol_target_exposure_usd: array<f32, VOL_TARGET_LEN>;
 // EWMA variance, annualised.
 var<private> vol_target_variance: array<f32, VOL_TARGET_LEN>;
-var<private> vol_target_reference: array<array<f32, ASSETS_LEN>, VOL_TARGET_LEN>;
+
+fn etf_reference_at(e: u32) -> u32 {
+    return e * N_ASSETS;
+}
+
+fn vol_target_reference_at(v: u32) -> u32 {
+    return (N_ETF + v) * N_ASSETS;
+}
 
 var<private> liquidated_notional_usd: f32;
 var<private> forced_selling_usd: f32;
@@ -57,9 +66,6 @@ fn state_reset() {
     }
     for (var e = 0u; e < N_ETF; e++) {
         etf_aum_usd[e] = param_f32(P_ETF_AUM + e);
-        for (var k = 0u; k < N_ASSETS; k++) {
-            etf_reference[e][k] = 1.0;
-        }
     }
     for (var v = 0u; v < N_VOL_TARGET; v++) {
         let equity = param_f32(P_VOL_TARGET_EQUITY + v);
@@ -71,9 +77,9 @@ fn state_reset() {
         vol_target_equity_usd[v] = equity;
         vol_target_exposure_usd[v] = equity * leverage;
         vol_target_variance[v] = initial_vol * initial_vol;
-        for (var k = 0u; k < N_ASSETS; k++) {
-            vol_target_reference[v][k] = 1.0;
-        }
+    }
+    for (var i = 0u; i < (N_ETF + N_VOL_TARGET) * N_ASSETS; i++) {
+        fund_reference[i] = 1.0;
     }
     liquidated_notional_usd = 0.0;
     forced_selling_usd = 0.0;

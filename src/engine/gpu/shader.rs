@@ -90,6 +90,8 @@ pub fn path_shader(plan: &Plan, layout: &MetricLayout, params: &ParamWords) -> S
     c.u32("MARGIN_LEN", plan.margin.len().max(1));
     c.u32("ETF_LEN", plan.etfs.len().max(1));
     c.u32("VOL_TARGET_LEN", plan.vol_targets.len().max(1));
+    let funds = plan.etfs.len() + plan.vol_targets.len();
+    c.u32("FUND_REFERENCE_LEN", (funds * plan.assets).max(1));
     c.u32("REGIME_CALM", CALM);
     c.u32("REGIME_STRESS", STRESS);
     c.u32("COHORT_METRICS", metrics::COHORT_METRICS.len());
