@@ -2,14 +2,14 @@
 // rebalance on their schedule; their flows net per asset into one impacted round.
 // Mirrors `src/engine/cpu/funds.rs`. Weights are dense per asset (0 where not held).
 
-// r = Σ w_k (P_k/P_k(ref) − 1) for the weights at `weights` and the reference prices at
-// `reference` in `fund_reference`.
+// r = Σ w_k (P_k/P_k(ref) − 1) for the weights at `weights` and the reference log prices
+// at `reference` in `fund_reference`.
 fn basket_return_since(weights: u32, reference: u32) -> f32 {
     var r = 0.0;
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(weights + k);
         if w != 0.0 {
-            r += w * (price[k] / fund_reference[reference + k] - 1.0);
+            r += w * expm1(log_price(k) - fund_reference[reference + k]);
         }
     }
     return r;
@@ -17,7 +17,7 @@ fn basket_return_since(weights: u32, reference: u32) -> f32 {
 
 fn reset_reference(reference: u32) {
     for (var k = 0u; k < N_ASSETS; k++) {
-        fund_reference[reference + k] = price[k];
+        fund_reference[reference + k] = log_price(k);
     }
 }
 

@@ -63,9 +63,9 @@ fn write_row(row: u32) {
         write_fund_row(row, c, param_f32(P_VOL_TARGET_EQUITY + v) - vol_target_final_value(v));
     }
     for (var k = 0u; k < N_ASSETS; k++) {
-        rows[row + asset_column(k, METRIC_RETURN)] = price[k] - 1.0;
+        rows[row + asset_column(k, METRIC_RETURN)] = expm1(log_price(k));
         rows[row + asset_column(k, METRIC_MAX_DRAWDOWN)] = max_drawdown[k];
-        rows[row + asset_column(k, METRIC_IMPACT_RETURN)] = exp(impact_log[k]) - 1.0;
+        rows[row + asset_column(k, METRIC_IMPACT_RETURN)] = expm1(impact_log[k]);
     }
     rows[row + system_column(METRIC_SYSTEM_LIQUIDATED_NOTIONAL)] = liquidated_notional_usd;
     rows[row + system_column(METRIC_FORCED_SELLING)] = forced_selling_usd;

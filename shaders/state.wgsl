@@ -23,8 +23,10 @@ var<private> margin_liquidated_notional_usd: array<f32, MARGIN_LEN>;
 var<private> margin_accounts_liquidated: array<f32, MARGIN_LEN>;
 var<private> margin_bad_debt_usd: array<f32, MARGIN_LEN>;
 
-// Relative prices at each fund's last rebalance, N_ASSETS per fund: ETFs first, then
-// vol-target funds (`etf_reference_at`, `vol_target_reference_at`).
+// Log prices (log P_k/P_k(0)) at each fund's last rebalance, N_ASSETS per fund: ETFs
+// first, then vol-target funds (`etf_reference_at`, `vol_target_reference_at`). The CPU
+// keeps relative prices; in f32, returns are taken as expm1 of log differences, which
+// keeps their relative precision (P/P_ref − 1 in f32 loses it).
 var<private> fund_reference: array<f32, FUND_REFERENCE_LEN>;
 
 var<private> etf_aum_usd: array<f32, ETF_LEN>;
@@ -79,17 +81,35 @@ fn state_reset() {
         vol_target_variance[v] = initial_vol * initial_vol;
     }
     for (var i = 0u; i < (N_ETF + N_VOL_TARGET) * N_ASSETS; i++) {
-        fund_reference[i] = 1.0;
+        fund_reference[i] = 0.0;
     }
     liquidated_notional_usd = 0.0;
     forced_selling_usd = 0.0;
     rounds_exhausted = false;
 }
 
+// log P_k/P_k(0).
+fn log_price(k: u32) -> f32 {
+    return exogenous_log[k] + impact_log[k];
+}
+
+// e^x − 1 accurate also for small x (Kahan's trick: the rounding of e^x cancels).
+fn expm1(x: f32) -> f32 {
+    let u = exp(x);
+    if u == 1.0 {
+        return x;
+    }
+    let y = u - 1.0;
+    if abs(x) < 0.5 {
+        return y * x / log(u);
+    }
+    return y;
+}
+
 // Recomputes relative prices from the exogenous and impact parts.
 fn refresh_prices() {
     for (var k = 0u; k < N_ASSETS; k++) {
-        price[k] = exp(exogenous_log[k] + impact_log[k]);
+        price[k] = exp(log_price(k));
     }
 }
 

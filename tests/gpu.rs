@@ -7,7 +7,8 @@
 //!   radius is at most sqrt(2·ln 2^32) ≈ 6.7, so the error stays near 1e-6.
 //! - Per-path metrics: 1e-4 of the metric's scale ([`scales`]): a cohort's initial equity
 //!   (aum) for its USD metrics, its account count for `accounts_liquidated`, 1 for asset
-//!   returns, drawdowns and impact returns, and at least the largest |CPU value| of the
+//!   returns, drawdowns and impact returns, the initial gross exposure of every book and
+//!   fund together for the system metrics, and at least the largest |CPU value| of the
 //!   column everywhere. f32 carries about 7 digits; 168 steps of sums lose one or two, and
 //!   sqrt impact amplifies the error of small net flows (g'(q) grows as q → 0).
 //! - Except paths where a liquidation decision differs: the breach test 1/L + R < m·A is a
@@ -24,7 +25,8 @@ use std::sync::atomic::AtomicBool;
 use firesale::engine::gpu::probe::{StreamRequest, probe_stream};
 use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::metrics::{
-    ACCOUNTS_LIQUIDATED, BAD_DEBT, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
+    ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
+    SYSTEM_LIQUIDATED_NOTIONAL,
 };
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::{CohortKind, Model};
@@ -88,21 +90,41 @@ fn philox_words_are_bit_exact_and_normals_within_1e_5() {
 fn scales(model: &Model, cpu: &RunOutput) -> Vec<f64> {
     let layout = MetricLayout::new(model);
     let mut natural = vec![1.0; layout.len()];
+    let mut system_gross = 0.0;
     for (c, cohort) in model.cohorts.iter().enumerate() {
-        let (equity, accounts) = match &cohort.kind {
-            CohortKind::Margin(book) => (book.equity_usd, book.accounts),
-            CohortKind::LeveragedEtf(etf) => (etf.aum_usd, 1.0),
-            CohortKind::VolTarget(fund) => (fund.equity_usd, 1.0),
+        let (equity, accounts, gross) = match &cohort.kind {
+            CohortKind::Margin(book) => {
+                let leverage: f64 = book
+                    .buckets
+                    .iter()
+                    .map(|b| b.leverage * b.equity_share)
+                    .sum();
+                (book.equity_usd, book.accounts, book.equity_usd * leverage)
+            }
+            CohortKind::LeveragedEtf(etf) => (etf.aum_usd, 1.0, etf.aum_usd * etf.leverage.abs()),
+            CohortKind::VolTarget(fund) => (
+                fund.equity_usd,
+                1.0,
+                fund.equity_usd * fund.max_leverage.min(fund.target_vol / fund.initial_vol),
+            ),
         };
         for metric in [LOSS, LIQUIDATED_NOTIONAL, BAD_DEBT] {
             natural[layout.cohort(c, metric)] = equity;
         }
         natural[layout.cohort(c, ACCOUNTS_LIQUIDATED)] = accounts;
+        system_gross += gross;
+    }
+    for metric in [SYSTEM_LIQUIDATED_NOTIONAL, FORCED_SELLING] {
+        natural[layout.system(metric)] = system_gross;
     }
     natural
         .iter()
         .enumerate()
-        .map(|(c, &unit)| cpu.dump_rows.iter().fold(unit, |m, row| m.max(row[c].abs())))
+        .map(|(c, &unit)| {
+            cpu.dump_rows
+                .iter()
+                .fold(unit, |m, row| m.max(row[c].abs()))
+        })
         .collect()
 }
 
@@ -126,13 +148,11 @@ fn compare(model: &Model, paths: u64) -> Comparison {
     let layout = MetricLayout::new(model);
     let columns = layout.column_names(model);
     let scales = scales(model, &cpu);
-    let liquidated = |row: &[f64]| {
-        (0..layout.cohorts).any(|c| row[layout.cohort(c, ACCOUNTS_LIQUIDATED)] > 0.0)
-    };
+    let liquidated =
+        |row: &[f64]| (0..layout.cohorts).any(|c| row[layout.cohort(c, ACCOUNTS_LIQUIDATED)] > 0.0);
     let mut divergent = Vec::new();
     for (path, (c_row, g_row)) in cpu.dump_rows.iter().zip(&gpu.dump_rows).enumerate() {
-        let mismatch = (0..layout.len())
-            .find(|&c| (c_row[c] - g_row[c]).abs() > 1e-4 * scales[c]);
+        let mismatch = (0..layout.len()).find(|&c| (c_row[c] - g_row[c]).abs() > 1e-4 * scales[c]);
         if let Some(c) = mismatch {
             assert!(
                 liquidated(c_row) || liquidated(g_row),

@@ -41,7 +41,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         BackendChoice::Gpu => Some(GpuEngine::new(args.adapter.as_deref())?),
         BackendChoice::Auto | BackendChoice::Cpu => None,
     };
-    let backend = gpu.as_ref().map_or_else(cpu_backend, GpuEngine::backend_info);
+    let backend = gpu
+        .as_ref()
+        .map_or_else(cpu_backend, GpuEngine::backend_info);
 
     let cancel = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&cancel);

@@ -20,10 +20,10 @@ pub fn decay(plan: &Plan, state: &mut PathState) {
 #[inline(always)]
 pub fn apply_flow(plan: &Plan, state: &mut PathState) {
     let depth = &plan.depth_usd[if state.stress { STRESS } else { CALM }];
-    for k in 0..plan.assets {
+    for (k, depth) in depth.iter().enumerate() {
         let flow = state.flow_usd[k];
         if flow != 0.0 {
-            let q = flow / depth[k];
+            let q = flow / depth;
             let moved = match plan.impact_shape {
                 ImpactShape::Linear => q,
                 ImpactShape::Sqrt => q.signum() * q.abs().sqrt(),

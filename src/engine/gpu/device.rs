@@ -3,6 +3,7 @@
 //! every wgpu failure (no adapter, validation, out of memory, device lost) into
 //! [`Error::Runtime`] instead of a panic.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use wgpu::{
@@ -74,7 +75,11 @@ fn preference(device_type: DeviceType, power: PowerPreference) -> u8 {
 
 /// The adapter whose name contains `filter` and `WGPU_ADAPTER_NAME` (case-insensitive, each
 /// when given), preferring discrete GPUs (integrated ones under `WGPU_POWER_PREF=low`).
-fn choose_adapter(instance: &Instance, backends: Backends, filter: Option<&str>) -> Result<Adapter> {
+fn choose_adapter(
+    instance: &Instance,
+    backends: Backends,
+    filter: Option<&str>,
+) -> Result<Adapter> {
     let env_name = std::env::var("WGPU_ADAPTER_NAME").ok();
     let filters: Vec<String> = filter
         .into_iter()
@@ -208,56 +213,86 @@ impl GpuDevice {
         entry: &str,
         read_only: &[bool],
     ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroupLayout)> {
-        self.scoped(&format!("shader compilation ({label})"), || {
-            let module = self
-                .device
-                .create_shader_module(wgpu::ShaderModuleDescriptor {
-                    label: Some(label),
-                    source: wgpu::ShaderSource::Wgsl(source.into()),
-                });
-            let entries: Vec<wgpu::BindGroupLayoutEntry> = read_only
-                .iter()
-                .enumerate()
-                .map(|(binding, &read_only)| wgpu::BindGroupLayoutEntry {
-                    binding: binding as u32,
-                    visibility: wgpu::ShaderStages::COMPUTE,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                })
-                .collect();
-            let layout = self
-                .device
-                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some(label),
-                    entries: &entries,
-                });
-            let pipeline_layout =
-                self.device
-                    .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                        label: Some(label),
-                        bind_group_layouts: &[Some(&layout)],
-                        immediate_size: 0,
-                    });
-            let pipeline = self
-                .device
-                .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(label),
-                    layout: Some(&pipeline_layout),
-                    module: &module,
-                    entry_point: Some(entry),
-                    compilation_options: Default::default(),
-                    cache: None,
-                });
-            (pipeline, layout)
+        let what = format!("shader compilation ({label})");
+        // A shader-compiler bug panics inside wgpu (naga's backends); report it as an error.
+        let compiled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.scoped(&what, || {
+                self.create_pipeline(label, source, entry, read_only)
+            })
+        }));
+        compiled.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(Error::Runtime(format!(
+                "GPU {what} failed on {}: the shader compiler crashed: {message}",
+                self.adapter.name
+            )))
         })
     }
 
+    fn create_pipeline(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+        read_only: &[bool],
+    ) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = read_only
+            .iter()
+            .enumerate()
+            .map(|(binding, &read_only)| wgpu::BindGroupLayoutEntry {
+                binding: binding as u32,
+                visibility: wgpu::ShaderStages::COMPUTE,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Storage { read_only },
+                    has_dynamic_offset: false,
+                    min_binding_size: None,
+                },
+                count: None,
+            })
+            .collect();
+        let layout = self
+            .device
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries: &entries,
+            });
+        let pipeline_layout = self
+            .device
+            .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(label),
+                bind_group_layouts: &[Some(&layout)],
+                immediate_size: 0,
+            });
+        let pipeline = self
+            .device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            });
+        (pipeline, layout)
+    }
+
     /// A buffer of `size` bytes with `usage`.
-    pub fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> Result<wgpu::Buffer> {
+    pub fn buffer(
+        &self,
+        label: &str,
+        size: u64,
+        usage: wgpu::BufferUsages,
+    ) -> Result<wgpu::Buffer> {
         self.scoped(&format!("allocation of {size} bytes ({label})"), || {
             self.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -269,7 +304,11 @@ impl GpuDevice {
     }
 
     /// A bind group binding `buffers` whole, in order.
-    pub fn bind_group(&self, layout: &wgpu::BindGroupLayout, buffers: &[&wgpu::Buffer]) -> Result<wgpu::BindGroup> {
+    pub fn bind_group(
+        &self,
+        layout: &wgpu::BindGroupLayout,
+        buffers: &[&wgpu::Buffer],
+    ) -> Result<wgpu::BindGroup> {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()

@@ -83,7 +83,9 @@ impl ParamWords {
         );
         p.section(
             "P_SWITCH",
-            plan.switch_probability.iter().flat_map(|&q| word_threshold(q)),
+            plan.switch_probability
+                .iter()
+                .flat_map(|&q| word_threshold(q)),
         );
         p.section_f32(
             "P_DRIFT",
@@ -106,7 +108,9 @@ impl ParamWords {
         let jumps = &plan.jumps;
         p.section(
             "P_JUMP_FIRE",
-            jumps.iter().flat_map(|j| word_threshold(j.fire_probability)),
+            jumps
+                .iter()
+                .flat_map(|j| word_threshold(j.fire_probability)),
         );
         p.section_f32("P_JUMP_MEAN", jumps.iter().map(|j| j.mean_log));
         p.section_f32("P_JUMP_STDEV", jumps.iter().map(|j| j.stdev_log));
@@ -123,7 +127,10 @@ impl ParamWords {
                 .collect::<Vec<f64>>()
         };
         p.section("P_MARGIN_COHORT", margin.iter().map(|b| b.cohort as u32));
-        p.section("P_MARGIN_IMPACT", margin.iter().map(|b| u32::from(b.impact)));
+        p.section(
+            "P_MARGIN_IMPACT",
+            margin.iter().map(|b| u32::from(b.impact)),
+        );
         p.section(
             "P_MARGIN_BUCKETS",
             margin.iter().map(|b| b.gross_usd.len() as u32),
@@ -150,7 +157,10 @@ impl ParamWords {
         p.section("P_ETF_COHORT", etfs.iter().map(|e| e.cohort as u32));
         p.section("P_ETF_IMPACT", etfs.iter().map(|e| u32::from(e.impact)));
         p.section("P_ETF_EVERY_STEPS", etfs.iter().map(|e| e.every_steps));
-        p.section_f32("P_ETF_WEIGHT", etfs.iter().flat_map(|e| dense(&e.weights, k)));
+        p.section_f32(
+            "P_ETF_WEIGHT",
+            etfs.iter().flat_map(|e| dense(&e.weights, k)),
+        );
         p.section_f32("P_ETF_AUM", etfs.iter().map(|e| e.aum_usd));
         p.section_f32("P_ETF_LEVERAGE", etfs.iter().map(|e| e.leverage));
 
@@ -169,7 +179,10 @@ impl ParamWords {
             funds.iter().flat_map(|f| dense(&f.weights, k)),
         );
         p.section_f32("P_VOL_TARGET_EQUITY", funds.iter().map(|f| f.equity_usd));
-        p.section_f32("P_VOL_TARGET_TARGET_VOL", funds.iter().map(|f| f.target_vol));
+        p.section_f32(
+            "P_VOL_TARGET_TARGET_VOL",
+            funds.iter().map(|f| f.target_vol),
+        );
         p.section_f32(
             "P_VOL_TARGET_MAX_LEVERAGE",
             funds.iter().map(|f| f.max_leverage),

@@ -37,10 +37,12 @@ struct ProbeRequest {
 /// Runs the stream probe for `requests` on `engine`'s device.
 pub fn probe_stream(engine: &GpuEngine, requests: &[StreamRequest]) -> Result<Vec<StreamSample>> {
     let gpu = &engine.gpu;
-    let (pipeline, layout) =
-        gpu.compute_pipeline("firesale stream probe", &probe_shader(), "probe_stream", &[
-            true, false, false,
-        ])?;
+    let (pipeline, layout) = gpu.compute_pipeline(
+        "firesale stream probe",
+        &probe_shader(),
+        "probe_stream",
+        &[true, false, false],
+    )?;
     let input: Vec<ProbeRequest> = requests
         .iter()
         .map(|r| ProbeRequest {
@@ -58,11 +60,25 @@ pub fn probe_stream(engine: &GpuEngine, requests: &[StreamRequest]) -> Result<Ve
     )?;
     gpu.queue.write_buffer(&request_buffer, 0, input_bytes);
     let out_bytes = (requests.len() * PROBE_WORDS as usize * 4) as u64;
-    let output = |label| gpu.buffer(label, out_bytes, BufferUsages::STORAGE | BufferUsages::COPY_SRC);
-    let staging =
-        |label| gpu.buffer(label, out_bytes, BufferUsages::MAP_READ | BufferUsages::COPY_DST);
+    let output = |label| {
+        gpu.buffer(
+            label,
+            out_bytes,
+            BufferUsages::STORAGE | BufferUsages::COPY_SRC,
+        )
+    };
+    let staging = |label| {
+        gpu.buffer(
+            label,
+            out_bytes,
+            BufferUsages::MAP_READ | BufferUsages::COPY_DST,
+        )
+    };
     let (words, normals) = (output("probe words")?, output("probe normals")?);
-    let (words_staging, normals_staging) = (staging("probe words readback")?, staging("probe normals readback")?);
+    let (words_staging, normals_staging) = (
+        staging("probe words readback")?,
+        staging("probe normals readback")?,
+    );
     let bind_group = gpu.bind_group(&layout, &[&request_buffer, &words, &normals])?;
     let read = gpu.dispatch_and_read(
         &pipeline,

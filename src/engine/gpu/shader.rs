@@ -22,7 +22,10 @@ const PATH_SHADER_FILES: [(&str, &str); 9] = [
     ("shock.wgsl", include_str!("../../../shaders/shock.wgsl")),
     ("impact.wgsl", include_str!("../../../shaders/impact.wgsl")),
     ("funds.wgsl", include_str!("../../../shaders/funds.wgsl")),
-    ("cascade.wgsl", include_str!("../../../shaders/cascade.wgsl")),
+    (
+        "cascade.wgsl",
+        include_str!("../../../shaders/cascade.wgsl"),
+    ),
     ("path.wgsl", include_str!("../../../shaders/path.wgsl")),
 ];
 
@@ -73,7 +76,14 @@ pub fn path_shader(plan: &Plan, layout: &MetricLayout, params: &ParamWords) -> S
     c.u32("NORMAL_PAIRS", normals.div_ceil(2));
     // Index of z_x (ν odd); 0 otherwise, where it is never read but must be in bounds.
     let extra = plan.assets + plan.jumps.len();
-    c.u32("NORMAL_EXTRA", if plan.student_t_dof % 2 == 1 { extra } else { 0 });
+    c.u32(
+        "NORMAL_EXTRA",
+        if plan.student_t_dof % 2 == 1 {
+            extra
+        } else {
+            0
+        },
+    );
     c.u32("N_MARGIN", plan.margin.len());
     c.u32("N_ETF", plan.etfs.len());
     c.u32("N_VOL_TARGET", plan.vol_targets.len());
