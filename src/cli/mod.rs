@@ -37,7 +37,7 @@ enum Command {
 /// Which engine simulates the paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {
-    /// The fastest engine available here.
+    /// The fastest engine available here (for now the CPU engine).
     Auto,
     /// The GPU engine (wgpu compute shaders).
     Gpu,
@@ -58,6 +58,10 @@ pub struct RunArgs {
     /// Engine to run on.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+    /// With `--backend gpu`: use the adapter whose name contains NAME (case-insensitive;
+    /// `WGPU_ADAPTER_NAME` and `WGPU_BACKEND` also apply).
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
     /// Write the JSON summary to FILE (`-` for standard output; the text summary then goes
     /// to standard error).
     #[arg(long, value_name = "FILE")]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{BackendChoice, RunArgs};
+use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::{self, BackendInfo, RunControl};
 use firesale::report::summary::RunInfo;
 use firesale::report::{RunSummary, dump, file, terminal};
@@ -36,14 +37,19 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if args.threads == Some(0) {
         return Err(Error::Usage("--threads must be at least 1".to_string()));
     }
-    let backend = match args.backend {
-        BackendChoice::Auto | BackendChoice::Cpu => cpu_backend(),
-        BackendChoice::Gpu => {
-            return Err(Error::Runtime(
-                "this build has no GPU engine yet; run with --backend cpu".to_string(),
-            ));
-        }
+    if args.adapter.is_some() && args.backend != BackendChoice::Gpu {
+        return Err(Error::Usage(
+            "--adapter selects a GPU adapter: use it with --backend gpu".to_string(),
+        ));
+    }
+    // `auto` stays on the CPU until the engines are compared by speed here.
+    let mut gpu = match args.backend {
+        BackendChoice::Gpu => Some(GpuEngine::new(args.adapter.as_deref())?),
+        BackendChoice::Auto | BackendChoice::Cpu => None,
     };
+    let backend = gpu
+        .as_ref()
+        .map_or_else(cpu_backend, GpuEngine::backend_info);
 
     let cancel = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&cancel);
@@ -59,9 +65,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let output = with_threads(args.threads, || {
-        engine::run_cpu(&model, 0..model.paths, &control)
-    })?;
+    let output = match &mut gpu {
+        Some(gpu) => run_gpu(gpu, &model, 0..model.paths, &control)?,
+        None => with_threads(args.threads, || {
+            engine::run_cpu(&model, 0..model.paths, &control)
+        })?,
+    };
     let elapsed_seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
 

@@ -1,6 +1,7 @@
 //! Per-path simulation engines and the driver that reduces their paths into summaries.
 
 pub mod cpu;
+pub mod gpu;
 pub mod metrics;
 
 use std::ops::Range;
