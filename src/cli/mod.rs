@@ -1,5 +1,7 @@
 //! The command line: flags (documented where defined) and one module per command.
 
+mod bench;
+mod devices;
 mod run;
 mod scenarios;
 mod validate;
@@ -32,6 +34,20 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// List every GPU adapter (name, backend, type, driver, limits).
+    Devices,
+    /// Time every engine here on a scenario at a few path counts, cold and warm.
+    Bench {
+        /// A scenario TOML file or a built-in name.
+        #[arg(default_value = "crypto-unwind")]
+        scenario: String,
+        /// Path counts to time, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000])]
+        paths: Vec<u64>,
+        /// Write the measurements as JSON to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
 }
 
 /// Which engine simulates the paths.
@@ -77,11 +93,27 @@ pub struct RunArgs {
     quiet: bool,
 }
 
+impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
+    fn from(choice: BackendChoice) -> Self {
+        match choice {
+            BackendChoice::Auto => Self::Auto,
+            BackendChoice::Gpu => Self::Gpu,
+            BackendChoice::Cpu => Self::Cpu,
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => validate::run(&scenario),
         Command::Scenarios => scenarios::run(),
+        Command::Devices => devices::run(),
+        Command::Bench {
+            scenario,
+            paths,
+            json,
+        } => bench::run(&scenario, &paths, json.as_ref()),
     }
 }

@@ -44,6 +44,7 @@ impl GpuEngine {
         BackendInfo {
             kind: "gpu".to_string(),
             adapter: format!("{} ({})", self.gpu.adapter.name, self.gpu.adapter.backend),
+            selection: None,
         }
     }
 }
