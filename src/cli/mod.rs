@@ -1,7 +1,10 @@
 //! The command line: flags (documented where defined) and one module per command.
 
+mod merge;
 mod run;
 mod scenarios;
+mod slurm;
+mod state_out;
 mod validate;
 
 use std::path::PathBuf;
@@ -9,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use firesale::Result;
+use firesale::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +36,12 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Merge the state files of a sharded run (`run --shard I/N --state-out FILE`) into the
+    /// summary of the whole run.
+    Merge(merge::MergeArgs),
+    /// Write (and with --submit, submit) a Slurm job array that runs a scenario in shards,
+    /// and the job that merges them.
+    Slurm(slurm::SlurmArgs),
 }
 
 /// Which engine simulates the paths.
@@ -71,6 +81,14 @@ pub struct RunArgs {
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
+    /// Run only shard I of N: the global paths floor(I*P/N)..floor((I+1)*P/N) of the P-path
+    /// run, with the same random numbers; `firesale merge` combines the shards' states.
+    #[arg(long, value_name = "I/N", requires = "state_out")]
+    shard: Option<Shard>,
+    /// Write the run's mergeable state (every summary and count, and which run and shard it
+    /// is) to FILE, whole or not at all.
+    #[arg(long, value_name = "FILE")]
+    state_out: Option<PathBuf>,
 }
 
 /// Runs the parsed command.
@@ -79,5 +97,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => validate::run(&scenario),
         Command::Scenarios => scenarios::run(),
+        Command::Merge(args) => merge::run(&args),
+        Command::Slurm(args) => slurm::run(&args),
     }
 }
