@@ -48,46 +48,41 @@ pub struct Merged {
 /// Reads, checks and merges the shard state files `files`. With `allow_partial`, missing
 /// shards are not an error (they are listed in [`Merged::missing`]); every other problem is.
 pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
-    let read: Vec<std::result::Result<ShardState, String>> = files
-        .par_iter()
-        .map(|file| {
-            std::fs::read(file)
-                .map_err(|error| format!("cannot read it: {error}"))
-                .and_then(|bytes| ShardState::decode(&bytes))
-        })
-        .collect();
+    let (mut read, merged_totals) = read_all(files);
+    read.sort_by_key(|(i, _)| *i);
     let mut problems = Problems::default();
-    let mut states: Vec<(&Path, ShardState)> = Vec::new();
-    for (file, state) in files.iter().zip(read) {
-        match state {
-            Ok(state) => states.push((file, state)),
-            Err(problem) => problems.file(file, &problem),
+    let mut states: Vec<(&Path, Header, MetricLayout)> = Vec::new();
+    for (i, result) in read {
+        match result {
+            Ok((header, layout)) => states.push((&files[i], header, layout)),
+            Err(problem) => problems.file(&files[i], &problem),
         }
     }
     let Some(reference) = most_common_run(&states) else {
         return Err(problems.into_error(files.len()));
     };
-    let (reference_file, reference) = (states[reference].0, states[reference].1.header.clone());
+    let (reference_file, reference) = (states[reference].0, states[reference].1.clone());
     let model = compile_run(&reference, reference_file)?;
     let layout = MetricLayout::new(&model);
 
     let mut by_index: Vec<Option<usize>> = vec![None; reference.shards as usize];
-    for (i, (file, state)) in states.iter().enumerate() {
-        if let Some(difference) = different_run(&state.header, &reference) {
+    for (i, (file, header, totals_layout)) in states.iter().enumerate() {
+        if let Some(difference) = different_run(header, &reference) {
             problems.file(file, &format!("belongs to another run: {difference}"));
-        } else if state.totals.layout != layout {
+        } else if *totals_layout != layout {
             problems.file(file, "its totals do not fit the scenario's metrics");
-        } else if let Some(first) = by_index[state.header.shard as usize] {
+        } else if let Some(first) = by_index[header.shard as usize] {
             problems.file(
                 file,
                 &format!(
-                    "shard {} again (also in {})",
-                    state.shard(),
+                    "shard {}/{} again (also in {})",
+                    header.shard,
+                    header.shards,
                     states[first].0.display()
                 ),
             );
         } else {
-            by_index[state.header.shard as usize] = Some(i);
+            by_index[header.shard as usize] = Some(i);
         }
     }
     let missing: Vec<u64> = (0..reference.shards)
@@ -110,12 +105,13 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
         return Err(problems.into_error(files.len()));
     }
 
-    let mut totals = RunTotals::new(layout);
+    // Every file read is a distinct shard of this run: what was merged while reading is the
+    // run's totals.
+    let totals = merged_totals.unwrap_or_else(|| RunTotals::new(layout));
     let mut adapters: Vec<&str> = Vec::new();
     let mut elapsed_seconds = 0.0;
     for &i in by_index.iter().flatten() {
-        let header = &states[i].1.header;
-        totals.merge(&states[i].1.totals);
+        let header = &states[i].1;
         elapsed_seconds += header.elapsed_seconds;
         if !adapters.contains(&header.engine.adapter.as_str()) {
             adapters.push(&header.engine.adapter);
@@ -136,13 +132,61 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
     })
 }
 
+/// What reading one file gave: its header and the layout of its totals, or its problem.
+type ReadResult = std::result::Result<(Header, MetricLayout), String>;
+
+/// Reads and checks every file in parallel, keeping each one's header and merging all the
+/// totals as they come (in no fixed order: the merge is exact whatever the order). Those
+/// merged totals are the run's only if every file turns out to be a distinct shard of it;
+/// holding no more than one set of totals per thread keeps the memory small for any count.
+fn read_all(files: &[PathBuf]) -> (Vec<(usize, ReadResult)>, Option<RunTotals>) {
+    files
+        .par_iter()
+        .enumerate()
+        .fold(
+            || (Vec::new(), None),
+            |(mut read, totals), (i, file)| {
+                let state = std::fs::read(file)
+                    .map_err(|error| format!("cannot read it: {error}"))
+                    .and_then(|bytes| ShardState::decode(&bytes));
+                match state {
+                    Ok(state) => {
+                        read.push((i, Ok((state.header, state.totals.layout))));
+                        (read, merge_totals(totals, Some(state.totals)))
+                    }
+                    Err(problem) => {
+                        read.push((i, Err(problem)));
+                        (read, totals)
+                    }
+                }
+            },
+        )
+        .reduce(
+            || (Vec::new(), None),
+            |(mut read, totals), (more, more_totals)| {
+                read.extend(more);
+                (read, merge_totals(totals, more_totals))
+            },
+        )
+}
+
+fn merge_totals(a: Option<RunTotals>, b: Option<RunTotals>) -> Option<RunTotals> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            a.merge(&b);
+            Some(a)
+        }
+        (a, b) => a.or(b),
+    }
+}
+
 /// The index in `states` of a file of the run most files belong to (the first such file).
-fn most_common_run(states: &[(&Path, ShardState)]) -> Option<usize> {
+fn most_common_run(states: &[(&Path, Header, MetricLayout)]) -> Option<usize> {
     let mut runs: Vec<(usize, usize)> = Vec::new(); // (first file of the run, files)
-    for (i, (_, state)) in states.iter().enumerate() {
+    for (i, (_, header, _)) in states.iter().enumerate() {
         match runs
             .iter_mut()
-            .find(|(first, _)| different_run(&state.header, &states[*first].1.header).is_none())
+            .find(|(first, _)| different_run(header, &states[*first].1).is_none())
         {
             Some((_, count)) => *count += 1,
             None => runs.push((i, 1)),

@@ -222,14 +222,6 @@ impl ShardState {
         Ok(state)
     }
 
-    /// The shard named by the header.
-    pub fn shard(&self) -> Shard {
-        Shard {
-            index: self.header.shard,
-            count: self.header.shards,
-        }
-    }
-
     /// The header and the totals agree with each other (a check against a writer's bug; a
     /// damaged file already failed its checksum).
     fn check_consistent(&self) -> Result<(), String> {
