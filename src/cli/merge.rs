@@ -44,13 +44,6 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     if let Some(path) = &args.json {
         file::check_writable(path, "--json")?;
     }
-    let out_file = args.out.as_ref().map(|dir| dir.join("summary.json"));
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-            path: dir.clone(),
-            source,
-        })?;
-    }
     let merged = merge_files(&args.files, args.allow_partial)?;
     let partial = !merged.missing.is_empty();
     let summary = RunSummary::new(
@@ -75,8 +68,15 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     } else {
         summary.to_json()
     };
-    for path in args.json.iter().chain(&out_file) {
+    if let Some(path) = &args.json {
         file::write_output(path, json.as_bytes())?;
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        file::write_output(&dir.join("summary.json"), json.as_bytes())?;
     }
     if !args.quiet {
         let text = terminal::render(&summary);

@@ -7,6 +7,7 @@ use std::process::Command;
 use firesale::cluster::slurm::SlurmJob;
 use firesale::report::file;
 use firesale::scenario::{Source, builtin};
+use firesale::shard::Shard;
 use firesale::{Error, Result};
 
 /// Slurm's default `MaxArraySize`: task ids above 1000 need a cluster configured for them.
@@ -60,10 +61,11 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     let mut model = source.compile()?;
     model.paths = args.paths.unwrap_or(model.paths);
     model.seed = args.seed.unwrap_or(model.seed);
-    if args.shards == 0 || args.shards > model.paths {
+    Shard::new(0, args.shards).map_err(|problem| Error::Usage(format!("--shards: {problem}")))?;
+    if args.shards > model.paths {
         return Err(Error::Usage(format!(
-            "--shards must be between 1 and the {} paths of the run",
-            model.paths
+            "--shards: {} shards of {} paths would leave some empty; use at most {}",
+            args.shards, model.paths, model.paths
         )));
     }
     let dir = args.dir.clone().unwrap_or_else(|| {

@@ -32,11 +32,19 @@ pub struct Shard {
 impl Shard {
     /// The whole run as its only shard: 0/1.
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+    /// The most shards a run may have: far beyond any cluster's task count, and it bounds
+    /// what a merge allocates per shard.
+    pub const MAX_COUNT: u64 = 1_000_000;
 
     /// Shard `index` of `count`, or why that is not a shard.
     pub fn new(index: u64, count: u64) -> Result<Self, String> {
         if count == 0 {
             Err("the shard count N must be at least 1".to_string())
+        } else if count > Self::MAX_COUNT {
+            Err(format!(
+                "{count} shards is more than the {} a run may have",
+                Self::MAX_COUNT
+            ))
         } else if index >= count {
             Err(format!(
                 "shard {index} of {count} does not exist: shards are numbered 0..{}",
@@ -140,7 +148,7 @@ mod tests {
             .to_string(),
             "3/10"
         );
-        for bad in ["3", "10/10", "1/0", "a/3", "-1/3", "1/2/3"] {
+        for bad in ["3", "10/10", "1/0", "a/3", "-1/3", "1/2/3", "0/1000001"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
     }
