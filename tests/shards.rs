@@ -244,38 +244,65 @@ fn shard_flags_are_checked() {
     }
 }
 
+/// A one-asset, one-cohort scenario of two steps and `paths` paths.
+fn tiny(paths: u64) -> Source {
+    Source {
+        origin: "tiny.toml".to_string(),
+        toml: format!(
+            "name = \"tiny\"\n[simulation]\nsteps = 2\npaths = {paths}\n\
+             [[assets]]\nname = \"X\"\nprice = 1.0\nvol = 0.8\ndepth = 1e6\n\
+             [[cohorts]]\nname = \"longs\"\nkind = \"margin\"\nequity = 1e6\n\
+             weights = {{ X = 1.0 }}\nleverage = 10.0\nmaintenance_margin = 0.05\n"
+        ),
+    }
+}
+
+/// The state file of `shard` of `source`'s scenario, simulated in this process.
+fn state_bytes(source: &Source, shard: Shard) -> Vec<u8> {
+    let model = source.compile().unwrap();
+    let output = run_range(&model, shard.paths(model.paths), 0);
+    let run = ShardRun {
+        source,
+        model: &model,
+        shard,
+        engine: Engine {
+            kind: "cpu".to_string(),
+            adapter: "test".to_string(),
+        },
+        elapsed_seconds: 0.001,
+        invocation: Invocation::current(),
+    };
+    ShardState::new(run, output.totals).encode()
+}
+
+/// A state holds summaries, not paths: a hundred times the paths gives a file less than
+/// twice the size (the sketches only gain the rare tail buckets the extra paths reach, up to
+/// a bound that does not depend on the path count).
+#[test]
+fn a_states_size_hardly_depends_on_the_path_count() {
+    let small = state_bytes(&tiny(1_000), Shard::WHOLE).len();
+    let large = state_bytes(&tiny(100_000), Shard::WHOLE).len();
+    assert!(
+        large < 2 * small,
+        "{small} bytes for 1,000 paths, {large} for 100,000"
+    );
+}
+
 /// A thousand shard files (of one path each) merge in under a second, process start
 /// included: the merge reads and checks them in parallel and each holds only summaries.
 #[test]
 fn a_thousand_shards_merge_in_under_a_second() {
     const SHARDS: u64 = 1000;
     let dir = scratch_dir("shards-thousand");
-    let source = Source {
-        origin: "tiny.toml".to_string(),
-        toml: "name = \"tiny\"\n[simulation]\nsteps = 2\npaths = 1000\n\
-               [[assets]]\nname = \"X\"\nprice = 1.0\nvol = 0.8\ndepth = 1e6\n\
-               [[cohorts]]\nname = \"longs\"\nkind = \"margin\"\nequity = 1e6\n\
-               weights = { X = 1.0 }\nleverage = 10.0\nmaintenance_margin = 0.05\n"
-            .to_string(),
-    };
-    let model = source.compile().unwrap();
+    let source = tiny(SHARDS);
     let files: Vec<PathBuf> = (0..SHARDS)
         .map(|index| {
-            let shard = Shard::new(index, SHARDS).unwrap();
-            let output = run_range(&model, shard.paths(model.paths), 0);
-            let run = ShardRun {
-                source: &source,
-                model: &model,
-                shard,
-                engine: Engine {
-                    kind: "cpu".to_string(),
-                    adapter: "test".to_string(),
-                },
-                elapsed_seconds: 0.001,
-                invocation: Invocation::current(),
-            };
             let file = dir.join(format!("shard-{index:04}.state"));
-            std::fs::write(&file, ShardState::new(run, output.totals).encode()).unwrap();
+            std::fs::write(
+                &file,
+                state_bytes(&source, Shard::new(index, SHARDS).unwrap()),
+            )
+            .unwrap();
             file
         })
         .collect();

@@ -12,10 +12,13 @@
 //!
 //! A file cut short misses bytes the header announces (or its checksum line), and a changed
 //! byte breaks the checksum: both are refused with what is wrong. The body holds one quantile
-//! sketch and two exact sums per metric (sized by the range of the values, never by their
-//! count) and a few counts, so the file's size does not depend on the path count; with the
-//! scenario's text in the header it is a few hundred kB at most. Files are written whole or not
-//! at all by the caller (`report::file::write_output`).
+//! sketch and two exact sums per metric and a few counts: its size is bounded whatever the
+//! path count (a sketch spans at most [`QuantileSketch::MAX_BUCKETS`] per sign) and grows only
+//! as rare tail buckets fill; with the scenario's text in the header a crypto-unwind state is
+//! 100–150 kB. Files are written whole or not at all by the caller
+//! (`report::file::write_output`).
+//!
+//! [`QuantileSketch::MAX_BUCKETS`]: crate::summary::QuantileSketch::MAX_BUCKETS
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -95,7 +98,9 @@ impl Invocation {
     /// This process's command line, folder and `FIRESALE_RERUN`.
     pub fn current() -> Self {
         Invocation {
-            command: std::env::args().collect(),
+            command: std::env::args_os()
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect(),
             working_dir: std::env::current_dir()
                 .map(|dir| dir.display().to_string())
                 .unwrap_or_default(),
