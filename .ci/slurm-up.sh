@@ -131,8 +131,9 @@ if write_conf; then
     stop "$DIR/run/slurmctld.pid"
 fi
 start_munge
-running "$DIR/run/slurmctld.pid" || slurmctld -f "$CONF"
-running "$DIR/run/slurmd.pid" || slurmd -f "$CONF"
+# Their own output goes to the log, never to this script's (which callers may capture).
+running "$DIR/run/slurmctld.pid" || slurmctld -f "$CONF" </dev/zero >>"$DIR/log/slurmctld.log" 2>&1
+running "$DIR/run/slurmd.pid" || slurmd -f "$CONF" </dev/zero >>"$DIR/log/slurmd.log" 2>&1
 
 for _ in $(seq $((WAIT_SECONDS * 2))); do
     if node_ready; then
