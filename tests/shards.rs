@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use common::{assert_success, firesale_in, run_range, scratch_dir, without_elapsed};
+use common::{
+    assert_refused, assert_success, firesale_in, run_range, scratch_dir, without_elapsed,
+};
 use firesale::scenario::Source;
 use firesale::shard::Shard;
 use firesale::shard::state::{Engine, Invocation, ShardRun, ShardState};
@@ -50,16 +52,6 @@ fn merge(dir: &Path, files: &[PathBuf], extra: &[&str]) -> Output {
     args.extend(files.iter().map(|f| f.to_str().expect("utf-8")));
     args.extend(extra);
     firesale_in(dir, &args)
-}
-
-/// Asserts exit status 2, no panic, and every one of `needles` in stderr.
-fn assert_refused(output: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "expected '{needle}' in: {stderr}");
-    }
 }
 
 fn copy(from: &Path, name: &str) -> PathBuf {

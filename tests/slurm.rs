@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{assert_success, firesale_in, scratch_dir, without_elapsed};
+use common::{assert_refused, assert_success, firesale_in, scratch_dir, without_elapsed};
 
 /// How long the submitted jobs may take, queueing included, before the test gives up.
 const JOB_TIMEOUT: Duration = Duration::from_secs(300);
@@ -104,28 +104,23 @@ fn the_scripts_run_the_shards_and_the_merge() {
     );
 
     std::fs::remove_file(run.join("shards/shard-1.state")).unwrap();
-    let refused = bash(&run.join("merge.sbatch"), &[]);
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains(&format!("{} 1\n", run.join("submit.sh").display())),
-        "the re-run command is submit.sh with the missing task: {stderr}"
-    );
+    let rerun = format!("{} 1\n", run.join("submit.sh").display());
+    assert_refused(&bash(&run.join("merge.sbatch"), &[]), &[&rerun]);
 
-    let reused = firesale_in(
-        &dir,
-        &["slurm", "calm-market", "--shards", "3", "--dir", "run"],
+    assert_refused(
+        &firesale_in(
+            &dir,
+            &["slurm", "calm-market", "--shards", "3", "--dir", "run"],
+        ),
+        &["already holds shard states"],
     );
-    assert_eq!(
-        reused.status.code(),
-        Some(2),
-        "a folder with shard states is refused"
+    assert_refused(
+        &firesale_in(
+            &dir,
+            &["slurm", "calm-market", "--shards", "11", "--paths", "10"],
+        ),
+        &["--shards: 11 shards of 10 paths"],
     );
-    let too_many = firesale_in(
-        &dir,
-        &["slurm", "calm-market", "--shards", "11", "--paths", "10"],
-    );
-    assert_eq!(too_many.status.code(), Some(2), "more shards than paths");
 }
 
 /// The configuration of the local test cluster if it is up (starting it in CI), or `None`

@@ -64,6 +64,16 @@ pub fn assert_success(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Asserts exit status 2 (bad input), no panic, and every one of `needles` in stderr.
+pub fn assert_refused(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "expected '{needle}' in: {stderr}");
+    }
+}
+
 /// A JSON summary without `elapsed_seconds`, the one number a merge need not reproduce.
 pub fn without_elapsed(json: &str) -> serde_json::Value {
     let mut value: serde_json::Value = serde_json::from_str(json).expect("a JSON summary");
