@@ -4,13 +4,17 @@
 //! [`scenario`] (TOML, validation, built-ins) → [`model`] (flat compiled parameters) →
 //! [`engine`] (paths, on the CPU or the GPU, using [`rng`]) → [`summary`] (mergeable
 //! reductions) → [`report`] (terminal, JSON, CSV). Only the binary's `cli` sees them all.
+//! Beside it, [`shard`] splits a run into parts that merge exactly, and [`cluster`] writes the
+//! job files that run those parts on a cluster's scheduler.
 
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod model;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shard;
 pub mod summary;
 
 pub use error::{Error, Result};

@@ -2,8 +2,11 @@
 
 mod bench;
 mod devices;
+mod merge;
 mod run;
 mod scenarios;
+mod slurm;
+mod state_out;
 mod validate;
 
 use std::path::PathBuf;
@@ -11,6 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use firesale::Result;
+use firesale::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +52,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Merge the state files of a sharded run (`run --shard I/N --state-out FILE`) into the
+    /// summary of the whole run.
+    Merge(merge::MergeArgs),
+    /// Write (and with --submit, submit) a Slurm job array that runs a scenario in shards,
+    /// and the job that merges them.
+    Slurm(slurm::SlurmArgs),
 }
 
 /// Which engine simulates the paths.
@@ -91,6 +101,14 @@ pub struct RunArgs {
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
+    /// Run only shard I of N: the global paths floor(I*P/N)..floor((I+1)*P/N) of the P-path
+    /// run, with the same random numbers; `firesale merge` combines the shards' states.
+    #[arg(long, value_name = "I/N", requires = "state_out")]
+    shard: Option<Shard>,
+    /// Write the run's mergeable state (every summary and count, and which run and shard it
+    /// is) to FILE, whole or not at all.
+    #[arg(long, value_name = "FILE")]
+    state_out: Option<PathBuf>,
 }
 
 impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
@@ -115,5 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             paths,
             json,
         } => bench::run(&scenario, &paths, json.as_ref()),
+        Command::Merge(args) => merge::run(&args),
+        Command::Slurm(args) => slurm::run(&args),
     }
 }

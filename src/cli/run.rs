@@ -9,15 +9,19 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::RunArgs;
+use super::{RunArgs, state_out};
 use firesale::engine::backend::Engine;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::report::summary::RunInfo;
 use firesale::report::{RunSummary, dump, file, terminal};
+use firesale::scenario::Source;
+use firesale::shard::Shard;
+use firesale::shard::state::{Invocation, ShardRun};
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {
-    let mut model = firesale::scenario::load(&args.scenario)?;
+    let source = Source::load(&args.scenario)?;
+    let mut model = source.compile()?;
     if let Some(paths) = args.paths {
         if paths == 0 {
             return Err(Error::Usage("--paths must be at least 1".to_string()));
@@ -34,12 +38,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some((_, path)) = &dump {
         file::check_writable(path, "--dump-paths")?;
     }
+    if let Some(path) = &args.state_out {
+        file::check_writable(path, "--state-out")?;
+    }
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let paths = shard.paths(model.paths);
     let selection = Engine::select(
         args.backend.into(),
         args.adapter.as_deref(),
         args.threads,
         &model,
-        model.paths,
+        paths.end - paths.start,
     )?;
     let mut engine = selection.engine;
 
@@ -48,7 +57,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     // Ctrl-C stops the run between batches; the summary of the paths done is still printed
     // (marked partial). Failing to install the handler only loses that nicety.
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
-    let progress = progress_bar(model.paths, args.quiet);
+    let progress = progress_bar(paths.end - paths.start, args.quiet);
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {
         dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
@@ -57,7 +66,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let output = engine.run(&model, 0..model.paths, &control)?;
+    let output = engine.run(&model, paths.clone(), &control)?;
     let backend = BackendInfo {
         selection: selection.reason,
         ..engine.info()
@@ -68,7 +77,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let summary = RunSummary::new(
         &RunInfo {
             model: &model,
-            paths_requested: model.paths,
+            paths_requested: paths.end - paths.start,
             partial: output.partial,
             backend: &backend,
             elapsed_seconds,
@@ -84,7 +93,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
         file::write_output(
             path,
-            dump::paths_csv(&model, 0, &output.dump_rows).as_bytes(),
+            dump::paths_csv(&model, paths.start, &output.dump_rows).as_bytes(),
         )?;
     }
     if let Some(path) = &args.json {
@@ -97,6 +106,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
         } else {
             print!("{text}");
         }
+    }
+    if let Some(path) = &args.state_out {
+        let run = ShardRun {
+            source: &source,
+            model: &model,
+            shard,
+            engine: (&backend).into(),
+            elapsed_seconds,
+            invocation: Invocation::current(),
+        };
+        state_out::write(path, run, output, args.quiet)?;
     }
     Ok(())
 }
