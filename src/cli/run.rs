@@ -54,6 +54,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {
         dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
+        per_step: false,
         cancel: &cancel,
         progress: &report,
     };

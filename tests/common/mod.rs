@@ -21,6 +21,7 @@ pub fn run(model: &Model, paths: u64, dump: u64) -> RunOutput {
         0..paths,
         &RunControl {
             dump_paths: dump,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         },
