@@ -95,6 +95,9 @@ pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOut
                             dumped.push(row.clone());
                         }
                     }
+                    if let Some(slots) = &recorded_steps {
+                        slots.with(|steps| worker.flush_steps(steps));
+                    }
                     (totals, dumped)
                 },
             )

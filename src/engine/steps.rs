@@ -28,18 +28,6 @@ pub const PRICE_BUCKETS: f64 = 200.0;
 /// The largest power a price is sketched at (a resolution of 0.5%/16 of the price).
 pub const MAX_PRICE_POWER: i32 = 16;
 
-/// What one path hands to [`StepTotals::add_step`] at the end of a step.
-#[derive(Debug, Clone, Copy)]
-pub struct StepSample<'a> {
-    /// P_k(t)/P_k(0) per asset, after the step's cascade.
-    pub price: &'a [f64],
-    /// The cumulative exogenous log return per asset: the log of the price the path would
-    /// have had without any forced selling or mechanical flow.
-    pub exogenous_log: &'a [f64],
-    /// System notional liquidated during this step (all cohorts, price takers included), USD.
-    pub liquidated_notional_usd: f64,
-}
-
 /// The per-step summaries of a range of paths. Steps are numbered 1..=T as in MODEL.md §2;
 /// at t = 0 every relative price is 1 and nothing is liquidated.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,24 +87,46 @@ impl StepTotals {
         }
     }
 
-    /// Adds what one path recorded at the end of step `step` (1..=T).
+    /// Adds the system notional liquidated during step `step` (1..=T) on one path (all
+    /// cohorts, price takers included), USD.
     #[inline]
-    pub fn add_step(&mut self, step: u32, sample: StepSample) {
-        let index = step as usize - 1;
-        self.liquidated_notional[index].add(sample.liquidated_notional_usd);
-        let Some(slot) = self.price_slot[index] else {
-            return;
-        };
-        let at = slot as usize * self.assets;
-        let sketches = self.price[at..at + self.assets].iter_mut();
-        for ((sketch, &price), &power) in sketches.zip(sample.price).zip(&self.price_power) {
+    pub fn add_liquidated_notional(&mut self, step: u32, usd: f64) {
+        self.liquidated_notional[step as usize - 1].add(usd);
+    }
+
+    /// Where the prices of step `step` (1..=T) are sketched (an index into
+    /// [`price_steps`](Self::price_steps)), if they are.
+    #[inline]
+    pub fn price_slot(&self, step: u32) -> Option<usize> {
+        self.price_slot[step as usize - 1].map(|slot| slot as usize)
+    }
+
+    /// Adds paths' relative prices P_k(t)/P_k(0) of asset `asset` at `price_steps()[slot]`.
+    pub fn add_prices(&mut self, slot: usize, asset: usize, prices: impl Iterator<Item = f64>) {
+        let power = self.price_power[asset];
+        let index = self.price_index(slot, asset);
+        let sketch = &mut self.price[index];
+        for price in prices {
             sketch.add(price.powi(power));
         }
-        let sketches = self.exogenous_price[at..at + self.assets].iter_mut();
-        for ((sketch, &log), &power) in sketches.zip(sample.exogenous_log).zip(&self.price_power) {
-            sketch.add((f64::from(power) * log).exp());
+    }
+
+    /// Adds paths' exogenous log returns of asset `asset` at `price_steps()[slot]`: the log of
+    /// the price each path would have had without any forced selling or mechanical flow.
+    pub fn add_exogenous_logs(
+        &mut self,
+        slot: usize,
+        asset: usize,
+        logs: impl Iterator<Item = f64>,
+    ) {
+        let power = f64::from(self.price_power[asset]);
+        let index = self.price_index(slot, asset);
+        let sketch = &mut self.exogenous_price[index];
+        for log in logs {
+            sketch.add((power * log).exp());
         }
     }
+
     /// Counts a path's first liquidation in `cohort` (`None`: in any cohort) in step `step`.
     #[inline]
     pub fn add_first_liquidation(&mut self, step: u32, cohort: Option<usize>) {

@@ -46,7 +46,8 @@ impl Worker {
         self.simulate_path(plan, layout, path, row, None)
     }
 
-    /// [`simulate`](Self::simulate), also recording the end of every step into `steps`.
+    /// [`simulate`](Self::simulate), also recording the end of every step into `steps`; some
+    /// of it is buffered until [`flush_steps`](Self::flush_steps).
     pub fn simulate_recording_steps(
         &mut self,
         plan: &Plan,
@@ -56,6 +57,12 @@ impl Worker {
         steps: &mut StepTotals,
     ) -> bool {
         self.simulate_path(plan, layout, path, row, Some(steps))
+    }
+
+    /// Adds what [`simulate_recording_steps`](Self::simulate_recording_steps) buffered to
+    /// `steps`; due before the totals are read or the worker is dropped.
+    pub fn flush_steps(&mut self, steps: &mut StepTotals) {
+        self.recorder.flush(steps);
     }
 
     fn simulate_path(
@@ -68,7 +75,9 @@ impl Worker {
     ) -> bool {
         let state = &mut self.state;
         state.reset(plan);
-        self.recorder.start_path();
+        if let Some(totals) = steps.as_deref() {
+            self.recorder.start_path(totals);
+        }
         state.stress = regime::initial(plan, StepStream::new(plan.seed, path, 0).next_uniform());
         for step in 1..=plan.steps {
             let mut stream = StepStream::new(plan.seed, path, step);
@@ -84,7 +93,7 @@ impl Worker {
             }
         }
         if let Some(totals) = steps {
-            totals.add_path();
+            self.recorder.end_path(totals);
         }
         write_row(plan, layout, state, row);
         state.rounds_exhausted
