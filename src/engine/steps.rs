@@ -252,7 +252,7 @@ impl PerThreadSteps {
         }
     }
 
-    /// Runs `record` on the calling thread's slot (any free one outside the pool's threads).
+    /// Runs `record` on the calling thread's slot (slot 0 when called from outside the pool).
     pub fn with<R>(&self, record: impl FnOnce(&mut StepTotals) -> R) -> R {
         let index = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
         let mut slot = self.slots[index]
