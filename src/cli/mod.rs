@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// Write the per-path metrics of paths 0..N-1 to FILE as CSV.
     #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
     dump_paths: Option<Vec<String>>,
+    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
+    /// and PNG, and report.html, one self-contained page with all of them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// CPU worker threads (default: one per core). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,

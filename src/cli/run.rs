@@ -1,5 +1,5 @@
 //! `firesale run`: simulate a scenario on the chosen engine, print the summary, and write
-//! the JSON summary and the per-path CSV when asked.
+//! the JSON summary, the per-path CSV and the report folder when asked.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{RunArgs, state_out};
 use firesale::engine::backend::Engine;
 use firesale::engine::{BackendInfo, RunControl};
+use firesale::report::sections::{self, RunResults};
 use firesale::report::summary::RunInfo;
-use firesale::report::{RunSummary, dump, file, terminal};
+use firesale::report::{RunSummary, bundle, dump, file, terminal};
 use firesale::scenario::Source;
 use firesale::shard::Shard;
 use firesale::shard::state::{Invocation, ShardRun};
@@ -41,6 +42,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some(path) = &args.state_out {
         file::check_writable(path, "--state-out")?;
     }
+    if let Some(dir) = &args.out {
+        bundle::prepare_dir(dir, "--out")?;
+    }
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
     let selection = Engine::select(
@@ -61,6 +65,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {
         dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
+        per_step: args.out.is_some(),
         cancel: &cancel,
         progress: &report,
     };
@@ -99,8 +104,20 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some(path) = &args.json {
         file::write_output(path, summary.to_json().as_bytes())?;
     }
+    if let Some(dir) = &args.out {
+        let results = RunResults {
+            model: &model,
+            summary: &summary,
+            totals: &output.totals,
+            steps: output.steps.as_ref(),
+        };
+        sections::run_report(&results, summary.to_json()).write(dir)?;
+    }
     if !args.quiet {
-        let text = terminal::render(&summary);
+        let mut text = terminal::render(&summary);
+        if let Some(dir) = &args.out {
+            text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
+        }
         if args.json.as_deref() == Some(Path::new("-")) {
             eprint!("{text}");
         } else {

@@ -544,6 +544,13 @@ impl QuantileSketch {
         sum / taken as f64
     }
 
+    /// The non-empty buckets in ascending order of value, each as (its representative value,
+    /// clamped into `[min, max]`; its count): the whole distribution at the sketch's
+    /// resolution, e.g. for a histogram or an exceedance curve.
+    pub fn buckets(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.ascending().map(|(bucket, n)| (self.value(bucket), n))
+    }
+
     /// The largest bucket index of either sign.
     fn top(&self) -> Option<i32> {
         self.positive.top().max(self.negative.top())

@@ -30,6 +30,7 @@ pub fn run_range(model: &Model, paths: Range<u64>, dump: u64) -> RunOutput {
         paths,
         &RunControl {
             dump_paths: dump,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         },

@@ -5,13 +5,16 @@ pub mod cascade;
 pub mod funds;
 pub mod impact;
 pub mod plan;
+pub mod record;
 pub mod regime;
 pub mod shock;
 pub mod state;
 
 use crate::engine::metrics::{self, MetricLayout};
+use crate::engine::steps::StepTotals;
 use crate::rng::StepStream;
 use plan::Plan;
+use record::StepRecorder;
 use state::PathState;
 
 /// A worker's reusable memory for simulating paths one after another.
@@ -19,6 +22,7 @@ use state::PathState;
 pub struct Worker {
     state: PathState,
     new_end: Vec<usize>,
+    recorder: StepRecorder,
 }
 
 impl Worker {
@@ -26,6 +30,7 @@ impl Worker {
         Worker {
             state: PathState::new(plan),
             new_end: vec![0; plan.margin.len()],
+            recorder: StepRecorder::new(plan),
         }
     }
 
@@ -38,8 +43,41 @@ impl Worker {
         path: u64,
         row: &mut [f64],
     ) -> bool {
+        self.simulate_path(plan, layout, path, row, None)
+    }
+
+    /// [`simulate`](Self::simulate), also recording the end of every step into `steps`; some
+    /// of it is buffered until [`flush_steps`](Self::flush_steps).
+    pub fn simulate_recording_steps(
+        &mut self,
+        plan: &Plan,
+        layout: &MetricLayout,
+        path: u64,
+        row: &mut [f64],
+        steps: &mut StepTotals,
+    ) -> bool {
+        self.simulate_path(plan, layout, path, row, Some(steps))
+    }
+
+    /// Adds what [`simulate_recording_steps`](Self::simulate_recording_steps) buffered to
+    /// `steps`; due before the totals are read or the worker is dropped.
+    pub fn flush_steps(&mut self, steps: &mut StepTotals) {
+        self.recorder.flush(steps);
+    }
+
+    fn simulate_path(
+        &mut self,
+        plan: &Plan,
+        layout: &MetricLayout,
+        path: u64,
+        row: &mut [f64],
+        mut steps: Option<&mut StepTotals>,
+    ) -> bool {
         let state = &mut self.state;
         state.reset(plan);
+        if let Some(totals) = steps.as_deref() {
+            self.recorder.start_path(totals);
+        }
         state.stress = regime::initial(plan, StepStream::new(plan.seed, path, 0).next_uniform());
         for step in 1..=plan.steps {
             let mut stream = StepStream::new(plan.seed, path, step);
@@ -50,6 +88,12 @@ impl Worker {
             funds::rebalance(plan, state, step);
             cascade::run(plan, state, &mut self.new_end);
             state.track_drawdown();
+            if let Some(totals) = steps.as_deref_mut() {
+                self.recorder.end_step(plan, state, step, totals);
+            }
+        }
+        if let Some(totals) = steps {
+            self.recorder.end_path(totals);
         }
         write_row(plan, layout, state, row);
         state.rounds_exhausted

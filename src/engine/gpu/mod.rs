@@ -65,6 +65,8 @@ pub fn run_gpu(
         totals: RunTotals::new(layout),
         dump_rows: Vec::new(),
         partial: false,
+        // Per-step series are kept by the CPU engine only so far.
+        steps: None,
     };
     let mut row = vec![0.0; layout.len()];
     let mut start = paths.start;
