@@ -55,6 +55,7 @@ fn engine() -> GpuEngine {
 fn control(cancel: &AtomicBool, dump: u64) -> RunControl<'_> {
     RunControl {
         dump_paths: dump,
+        per_step: false,
         cancel,
         progress: &|_| {},
     }

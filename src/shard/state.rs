@@ -279,6 +279,7 @@ mod tests {
         let cancel = AtomicBool::new(false);
         let control = RunControl {
             dump_paths: 0,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         };
