@@ -23,9 +23,15 @@ use device::GpuDevice;
 pub use device::{AdapterSummary, list_adapters};
 use pipeline::{MAX_CHUNK_PATHS, PathPipeline};
 
-/// An open GPU device, reusable across runs.
+/// Smallest chunk a pipeline is built for: small runs share one pipeline (and one shader
+/// compile) instead of building one per size.
+const MIN_CHUNK_PATHS: u32 = 1 << 16;
+
+/// An open GPU device, reusable across runs; it keeps the last pipeline built, so runs of
+/// the same model (a benchmark's warm run, a calibration's trials) compile the shader once.
 pub struct GpuEngine {
     gpu: GpuDevice,
+    cached: Option<(Model, u32, PathPipeline)>,
 }
 
 impl GpuEngine {
@@ -34,7 +40,24 @@ impl GpuEngine {
     pub fn new(adapter: Option<&str>) -> Result<Self> {
         Ok(GpuEngine {
             gpu: GpuDevice::open(adapter)?,
+            cached: None,
         })
+    }
+
+    /// The pipeline of `model` for chunks of up to `paths` paths: the cached one when it
+    /// fits, else a new one (sized to a power of two, so nearby sizes share it).
+    fn pipeline(&mut self, model: &Model, paths: u64) -> Result<(&GpuDevice, &PathPipeline)> {
+        let wanted = paths
+            .clamp(u64::from(MIN_CHUNK_PATHS), u64::from(MAX_CHUNK_PATHS))
+            .next_power_of_two() as u32;
+        let fits =
+            matches!(&self.cached, Some((cached, cap, _)) if cached == model && *cap >= wanted);
+        if !fits {
+            self.cached = None;
+            let pipeline = PathPipeline::new(&self.gpu, model, wanted)?;
+            self.cached = Some((model.clone(), wanted, pipeline));
+        }
+        Ok((&self.gpu, &self.cached.as_ref().expect("just built").2))
     }
 
     /// The open device.
@@ -66,8 +89,7 @@ pub fn run_gpu(
     paths: Range<u64>,
     control: &RunControl,
 ) -> Result<RunOutput> {
-    let gpu = &engine.gpu;
-    let pipeline = PathPipeline::new(gpu, model, MAX_CHUNK_PATHS)?;
+    let (gpu, pipeline) = engine.pipeline(model, paths.end - paths.start)?;
     let mut output = RunOutput {
         totals: RunTotals::new(MetricLayout::new(model)),
         dump_rows: Vec::new(),
