@@ -24,7 +24,7 @@
 
 use std::sync::atomic::AtomicBool;
 
-use firesale::engine::gpu::pipeline::PathPipeline;
+use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
 use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
 use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::metrics::{
@@ -277,12 +277,16 @@ fn f32_bucket_index_matches_the_cpu_sketch() {
 /// The totals the GPU reduces a chunk into equal (`==`) the host's reduction of the chunk's
 /// own f32 rows, read back with it: sketch buckets, exact sums, min, max, every count. The
 /// chunks merge into what one run over all their paths gives, and the device memory held is
-/// fixed when the pipeline is built, whatever the chunks run.
+/// fixed when the pipeline is built, whatever the chunks run. A whole run through `run_gpu`
+/// (which on a software adapter reduces on the host) gives the same totals.
 fn check_reduction(name: &str) {
     let model = firesale::scenario::load(name).expect("built-in scenario");
     let layout = MetricLayout::new(&model);
     let mut engine = engine();
-    let pipeline = PathPipeline::new(engine.device(), &model, 256).expect("pipeline");
+    let mut pipeline = PathPipeline::new(engine.device(), &model, 256).expect("pipeline");
+    // Force the reduction shader even on a software adapter (where `run_gpu` reduces on
+    // the host): the last assertion below then also proves the two reductions equal.
+    pipeline.reduce_on = ReduceOn::Device;
     assert_eq!(pipeline.chunk_paths, 256);
     let device_bytes = pipeline.device_bytes();
     let mut merged = RunTotals::new(layout);
