@@ -12,7 +12,7 @@ fn book_return_and_gross(m: u32) -> vec2<f32> {
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
         if w != 0.0 {
-            r += w * expm1(log_price(k));
+            r += w * price_change[k];
             a += abs(w) * price[k];
         }
     }

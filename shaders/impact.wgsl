@@ -12,7 +12,7 @@ fn impact_decay() {
 }
 
 // Applies the round's net flow in `flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
-// counts the USD sold into `forced_selling_usd`, and refreshes prices.
+// counts the USD sold into `forced_selling_usd`, and reprices the assets that moved.
 fn impact_apply_flow() {
     let depth = P_DEPTH + select(REGIME_CALM, REGIME_STRESS, stress) * N_ASSETS;
     for (var k = 0u; k < N_ASSETS; k++) {
@@ -26,7 +26,7 @@ fn impact_apply_flow() {
             impact_log[k] += 0.01 * moved;
             forced_selling_usd += max(-flow, 0.0);
             flow_usd[k] = 0.0;
+            refresh_price(k);
         }
     }
-    refresh_prices();
 }

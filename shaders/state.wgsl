@@ -8,6 +8,9 @@ var<private> exogenous_log: array<f32, ASSETS_LEN>;
 var<private> impact_log: array<f32, ASSETS_LEN>;
 // P_k(t)/P_k(0) = exp(exogenous + impact).
 var<private> price: array<f32, ASSETS_LEN>;
+// P_k/P_k(0) − 1, kept beside `price` (as expm1 of the log price, for its relative
+// precision) so the cascade's book returns need no transcendental per weight and round.
+var<private> price_change: array<f32, ASSETS_LEN>;
 var<private> running_max: array<f32, ASSETS_LEN>;
 var<private> max_drawdown: array<f32, ASSETS_LEN>;
 // Net impact-bearing flow per asset of the current round, USD (negative = selling).
@@ -55,6 +58,7 @@ fn state_reset() {
         exogenous_log[k] = 0.0;
         impact_log[k] = 0.0;
         price[k] = 1.0;
+        price_change[k] = 0.0;
         running_max[k] = 1.0;
         max_drawdown[k] = 0.0;
         flow_usd[k] = 0.0;
@@ -109,8 +113,15 @@ fn expm1(x: f32) -> f32 {
 // Recomputes relative prices from the exogenous and impact parts.
 fn refresh_prices() {
     for (var k = 0u; k < N_ASSETS; k++) {
-        price[k] = exp(log_price(k));
+        refresh_price(k);
     }
+}
+
+// Reprices asset `k` from its exogenous and impact parts.
+fn refresh_price(k: u32) {
+    let change = expm1(log_price(k));
+    price_change[k] = change;
+    price[k] = 1.0 + change;
 }
 
 // End of step: the running maximum and the deepest drawdown so far.
