@@ -19,6 +19,9 @@
 //!   1e-7 of the threshold over 168 steps and 16 buckets is far below that).
 //! - Summary quantiles: 0.5% relative from each engine's sketch, plus the f32 allowance,
 //!   plus the shift that the divergent paths can cause (the neighbouring order statistics).
+//! - Per-step totals: first-liquidation counts, mean liquidated notional per step and price
+//!   quantiles per sketched step, each bound stated at its test
+//!   (`crypto_unwind_step_totals_match_the_cpu_engine`); chunks merge exactly.
 //! - The GPU's reduction against the host's reduction of the same f32 rows: exact (same
 //!   sketch buckets, exact sums, min, max and counts), and the f32 bucket index bit for bit.
 

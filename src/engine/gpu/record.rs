@@ -28,11 +28,11 @@ pub const NO_PRICE_SLOT: u32 = u32::MAX;
 /// Where a path's step row keeps what (`shaders/record.wgsl`; keep in sync).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepLayout {
-    pub steps: u32,
-    pub assets: u32,
-    pub cohorts: u32,
+    steps: u32,
+    assets: u32,
+    cohorts: u32,
     /// Steps whose prices are sketched.
-    pub slots: u32,
+    slots: u32,
 }
 
 impl StepLayout {

@@ -1,5 +1,6 @@
-//! The reduction on the GPU (`shaders/reduce.wgsl`): a chunk's per-path rows are reduced into
-//! a fixed block of `u32` counters per column, and only the counters are read back; the host
+//! The reduction on the GPU (`shaders/reduce.wgsl`): a chunk's per-path rows (the metric rows,
+//! and the step rows of [`super::record`]) are reduced into a fixed block of `u32` counters
+//! per column, and only the counters are read back; the host
 //! rebuilds from them exactly the [`RunTotals`] that [`RunTotals::add_path`] makes of the same
 //! f32 values in f64: the same sketch buckets (`shaders/sketch.wgsl`), the same exact sums
 //! (of the exact squares too), min, max and counts.
