@@ -9,7 +9,7 @@ struct Header {
     path_base_hi: u32,
     path_count: u32,
     paths_per_row: u32,
-    _pad0: u32,
+    column_base: u32,
     _pad1: u32,
 }
 

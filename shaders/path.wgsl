@@ -1,6 +1,7 @@
 // The entry point: one invocation simulates one global path, step by step in the order of
 // MODEL.md §2, and writes its metric row (layout of `MetricLayout`) and a rounds-exhausted
-// flag. Mirrors `Worker::simulate` in `src/engine/cpu/mod.rs`.
+// flag, and the end of every step when recording (record.wgsl). Mirrors
+// `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
 
 // Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
@@ -29,6 +30,7 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
     let seed = vec2<u32>(params.header.seed_lo, params.header.seed_hi);
 
     state_reset();
+    record_start();
     var initial = step_stream(seed, path, 0u);
     stress = regime_initial(next_word(&initial));
     for (var step = 1u; step <= STEPS; step++) {
@@ -40,6 +42,7 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
         funds_rebalance(step);
         cascade_run();
         track_drawdown();
+        record_step(local, step);
     }
     write_row(local * ROW_STRIDE);
 }

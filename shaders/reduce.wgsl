@@ -1,7 +1,8 @@
 // The reduction of one chunk's rows into per-column counters, from which the host rebuilds
 // exactly the `MetricSummary` that `MetricSummary::add` makes of the same f32 values in f64
 // (src/summary/metric.rs), so only the counters are read back. One workgroup reduces one
-// column over REDUCE_PATHS_PER_GROUP paths: first into workgroup memory, then one global
+// column (the header's column_base + its y, into block y of the counters: a wide row is
+// reduced batch by batch) over REDUCE_PATHS_PER_GROUP paths: first into workgroup memory, then one global
 // atomic per non-zero counter; the histogram, too large for workgroup memory, goes straight
 // to global memory (values spread over its buckets, so contention is low).
 //
@@ -16,7 +17,7 @@
 // (the chunk's cap).
 // Keep in sync with `src/engine/gpu/reduce.rs`.
 
-// The rows of the chunk (path.wgsl), read as bits.
+// The rows of the chunk (path.wgsl, or the step rows of record.wgsl), read as bits.
 @group(0) @binding(1) var<storage, read> row_bits: array<u32>;
 @group(0) @binding(2) var<storage, read_write> counters: array<atomic<u32>>;
 
@@ -28,8 +29,8 @@ fn reduce_rows(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) lane: u32,
 ) {
-    let column = group.y;
-    let block = column * COUNTER_BLOCK;
+    let column = params.header.column_base + group.y;
+    let block = group.y * COUNTER_BLOCK;
     for (var i = lane; i < SHARED_COUNTERS; i += REDUCE_WORKGROUP_SIZE) {
         atomicStore(&partial[i], 0u);
     }

@@ -19,6 +19,9 @@
 //!   1e-7 of the threshold over 168 steps and 16 buckets is far below that).
 //! - Summary quantiles: 0.5% relative from each engine's sketch, plus the f32 allowance,
 //!   plus the shift that the divergent paths can cause (the neighbouring order statistics).
+//! - Per-step totals: first-liquidation counts, mean liquidated notional per step and price
+//!   quantiles per sketched step, each bound stated at its test
+//!   (`crypto_unwind_step_totals_match_the_cpu_engine`); chunks merge exactly.
 //! - The GPU's reduction against the host's reduction of the same f32 rows: exact (same
 //!   sketch buckets, exact sums, min, max and counts), and the f32 bucket index bit for bit.
 
@@ -31,6 +34,7 @@ use firesale::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
     RunTotals, SYSTEM_LIQUIDATED_NOTIONAL,
 };
+use firesale::engine::steps::StepTotals;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::{CohortKind, Model};
 use firesale::rng::StepStream;
@@ -139,12 +143,17 @@ struct Comparison {
     divergent: Vec<usize>,
 }
 
-/// Runs `paths` paths on both engines and compares every path's row.
-fn compare(model: &Model, paths: u64) -> Comparison {
+/// Runs `paths` paths on both engines (recording per-step totals when `per_step`) and
+/// compares every path's row.
+fn compare(model: &Model, paths: u64, per_step: bool) -> Comparison {
     let cancel = AtomicBool::new(false);
-    let cpu = run_cpu(model, 0..paths, &control(&cancel, paths));
+    let control = RunControl {
+        per_step,
+        ..control(&cancel, paths)
+    };
+    let cpu = run_cpu(model, 0..paths, &control);
     let mut engine = engine();
-    let gpu = run_gpu(&mut engine, model, 0..paths, &control(&cancel, paths)).expect("GPU run");
+    let gpu = run_gpu(&mut engine, model, 0..paths, &control).expect("GPU run");
     assert_eq!(gpu.totals.paths, paths);
     assert_eq!(gpu.dump_rows.len(), paths as usize);
     assert_eq!(gpu.totals.nonfinite_values(), 0);
@@ -211,7 +220,7 @@ fn check_quantiles(model: &Model, comparison: &Comparison) {
 
 fn check_scenario(name: &str) {
     let model = firesale::scenario::load(name).expect("built-in scenario");
-    let comparison = compare(&model, 2000);
+    let comparison = compare(&model, 2000, false);
     eprintln!(
         "{name}: {} of 2000 paths took another liquidation course",
         comparison.divergent.len()
@@ -227,6 +236,126 @@ fn crypto_unwind_paths_match_the_cpu_engine() {
 #[test]
 fn calm_market_paths_match_the_cpu_engine() {
     check_scenario("calm-market");
+}
+
+/// The GPU's per-step totals against the CPU's on crypto-unwind (2000 paths):
+/// - first liquidations per step and cohort: equal but for the paths that took another
+///   liquidation course (each moves a count by at most one);
+/// - the mean notional liquidated in each step: within 2e-4 of the system gross (a step's
+///   notional is the difference of two cumulative values, each within the per-path 1e-4),
+///   plus the divergent paths' whole liquidated notional over the path count;
+/// - price quantiles per sketched step: the GPU's q-quantile lies between the CPU's at
+///   q ± (divergent paths)/paths, widened by both sketches' error (0.5%/n each on a price
+///   sketched as P^n) and 1e-4 for f32 log prices summed over the steps.
+#[test]
+fn crypto_unwind_step_totals_match_the_cpu_engine() {
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let paths = 2000;
+    let comparison = compare(&model, paths, true);
+    let cpu = comparison.cpu.steps.as_ref().expect("CPU step totals");
+    let gpu = comparison.gpu.steps.as_ref().expect("GPU step totals");
+    assert_eq!(gpu.paths(), paths);
+    assert_eq!(gpu.price_steps(), cpu.price_steps());
+    let divergent = comparison.divergent.len() as u64;
+    eprintln!("crypto-unwind steps: {divergent} of {paths} paths diverge");
+
+    for cohort in (0..model.cohorts.len()).map(Some).chain([None]) {
+        let (cpu_by, gpu_by) = (cpu.liquidated_by(cohort), gpu.liquidated_by(cohort));
+        let mut before = (0, 0);
+        for (t, (&c, &g)) in cpu_by.iter().zip(&gpu_by).enumerate() {
+            let (c_step, g_step) = (c - before.0, g - before.1);
+            assert!(
+                c_step.abs_diff(g_step) <= divergent,
+                "cohort {cohort:?}, step {}: CPU {c_step} vs GPU {g_step} first liquidations",
+                t + 1
+            );
+            before = (c, g);
+        }
+    }
+    let liquidated = cpu.liquidated_by(None).last().copied();
+    assert!(liquidated > Some(0), "the scenario liquidates on some path");
+
+    let layout = MetricLayout::new(&model);
+    let column = layout.system(SYSTEM_LIQUIDATED_NOTIONAL);
+    let gross = scales(&model, &comparison.cpu)[column];
+    let divergent_usd: f64 = comparison
+        .divergent
+        .iter()
+        .map(|&p| comparison.cpu.dump_rows[p][column].max(comparison.gpu.dump_rows[p][column]))
+        .sum();
+    let tolerance = 2e-4 * gross + divergent_usd / paths as f64;
+    for t in 1..=cpu.steps() {
+        let (c, g) = (cpu.liquidated_notional(t), gpu.liquidated_notional(t));
+        assert_eq!(g.count(), paths);
+        assert!(
+            (c.mean() - g.mean()).abs() <= tolerance,
+            "step {t}: mean liquidated notional CPU {} vs GPU {} (± {tolerance})",
+            c.mean(),
+            g.mean()
+        );
+    }
+
+    let shift = divergent as f64 / paths as f64;
+    for (slot, &t) in cpu.price_steps().iter().enumerate() {
+        for k in 0..model.assets.len() {
+            let sketch_error = (1.0 + 2.0 * 0.005 / f64::from(cpu.price_power(k))) * (1.0 + 1e-4);
+            for q in [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] {
+                let low_q = (q - shift).max(0.0);
+                let high_q = (q + shift).min(1.0);
+                for (what, quantile) in [
+                    (
+                        "price",
+                        StepTotals::price_quantile as fn(&StepTotals, usize, usize, f64) -> f64,
+                    ),
+                    ("exogenous price", StepTotals::exogenous_price_quantile),
+                ] {
+                    let g = quantile(gpu, slot, k, q);
+                    let low = quantile(cpu, slot, k, low_q) / sketch_error;
+                    let high = quantile(cpu, slot, k, high_q) * sketch_error;
+                    assert!(
+                        g >= low && g <= high,
+                        "step {t}, asset {k}, {what} quantile {q}: GPU {g} not in {low}..{high}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Per-step totals of three chunks merge into exactly those of one run over their paths,
+/// and recording adds a fixed amount of device memory, whatever the chunks run.
+#[test]
+fn gpu_step_totals_of_chunks_merge_into_one_run() {
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let mut engine = engine();
+    let pipeline = PathPipeline::new(engine.device(), &model, 256, true).expect("pipeline");
+    let device_bytes = pipeline.device_bytes();
+    let mut merged = StepTotals::new(&model);
+    for (first, count) in [(0, 256), (256, 256), (512, 100)] {
+        let chunk = pipeline
+            .run_chunk(engine.device(), first, count, 0)
+            .expect("GPU chunk");
+        let steps = chunk
+            .steps
+            .expect("the recording pipeline gives step totals");
+        assert_eq!(steps.paths(), u64::from(count));
+        merged.merge(&steps);
+    }
+    assert_eq!(pipeline.device_bytes(), device_bytes);
+    drop(pipeline);
+    let cancel = AtomicBool::new(false);
+    let recording = RunControl {
+        per_step: true,
+        ..control(&cancel, 0)
+    };
+    let whole = run_gpu(&mut engine, &model, 0..612, &recording).expect("GPU run");
+    assert_eq!(
+        whole.steps.as_ref(),
+        Some(&merged),
+        "one run vs three chunks"
+    );
+    let plain = run_gpu(&mut engine, &model, 0..612, &control(&cancel, 0)).expect("GPU run");
+    assert!(plain.steps.is_none());
 }
 
 /// A chunk boundary changes nothing: paths 0..n in one run equal the two halves' rows.
@@ -283,7 +412,7 @@ fn check_reduction(name: &str) {
     let model = firesale::scenario::load(name).expect("built-in scenario");
     let layout = MetricLayout::new(&model);
     let mut engine = engine();
-    let mut pipeline = PathPipeline::new(engine.device(), &model, 256).expect("pipeline");
+    let mut pipeline = PathPipeline::new(engine.device(), &model, 256, false).expect("pipeline");
     // Force the reduction shader even on a software adapter (where `run_gpu` reduces on
     // the host): the last assertion below then also proves the two reductions equal.
     pipeline.reduce_on = ReduceOn::Device;
@@ -384,4 +513,42 @@ fn reduction_keeps_signed_zero_extremes() {
     assert_eq!(gpu.metrics[1].min(), -0.0);
     assert_eq!(gpu.metrics[1].max(), 2.5);
     assert_eq!(gpu.rounds_exhausted_paths, 1);
+}
+
+/// `firesale run --backend gpu --out DIR` draws the figures that need per-step totals: the
+/// liquidation timeline and a price fan chart per asset.
+#[test]
+fn gpu_run_report_has_the_timeline_and_fan_charts() {
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let dir = std::env::temp_dir().join(format!("firesale-gpu-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args([
+            "run",
+            "crypto-unwind",
+            "--paths",
+            "3000",
+            "--backend",
+            "gpu",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "firesale run --backend gpu --out failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for ext in ["svg", "png"] {
+        let timeline = dir.join(format!("liquidation-timeline.{ext}"));
+        assert!(timeline.is_file(), "{} missing", timeline.display());
+        let fans = std::fs::read_dir(&dir)
+            .expect("report folder")
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.starts_with("fan-") && name.ends_with(&format!(".{ext}")))
+            .count();
+        assert_eq!(fans, model.assets.len(), "fan charts (.{ext})");
+    }
+    std::fs::remove_dir_all(&dir).expect("remove the report folder");
 }

@@ -87,6 +87,37 @@ impl StepTotals {
         }
     }
 
+    /// The totals of `paths` paths from reductions made elsewhere (the GPU engine's), in the
+    /// layouts of the fields: `liquidated_notional[t − 1]`, `price[slot·assets + k]` (of
+    /// [`price_power`](Self::price_power)s of relative prices), `exogenous_price` alike, and
+    /// `first_liquidation[(t − 1)·(cohorts + 1) + c]` (column `cohorts`: any cohort).
+    pub fn from_parts(
+        model: &Model,
+        paths: u64,
+        liquidated_notional: Vec<MetricSummary>,
+        price: Vec<QuantileSketch>,
+        exogenous_price: Vec<QuantileSketch>,
+        first_liquidation: Vec<u64>,
+    ) -> Self {
+        let mut totals = StepTotals::new(model);
+        assert_eq!(liquidated_notional.len(), totals.liquidated_notional.len());
+        assert_eq!(price.len(), totals.price.len());
+        assert_eq!(exogenous_price.len(), totals.exogenous_price.len());
+        assert_eq!(first_liquidation.len(), totals.first_liquidation.len());
+        totals.paths = paths;
+        totals.liquidated_notional = liquidated_notional;
+        totals.price = price;
+        totals.exogenous_price = exogenous_price;
+        totals.first_liquidation = first_liquidation;
+        totals
+    }
+
+    /// The power n_k at which asset `asset`'s prices are sketched: a path adds
+    /// (P_k(t)/P_k(0))^n_k = exp(n_k · log P_k(t)/P_k(0)) at each sketched step.
+    pub fn price_power(&self, asset: usize) -> i32 {
+        self.price_power[asset]
+    }
+
     /// Adds the system notional liquidated during step `step` (1..=T) on one path (all
     /// cohorts, price takers included), USD.
     #[inline]

@@ -2,13 +2,16 @@
 //! invocation per path, in f32. Paths run in chunks sized from the adapter's limits; each
 //! chunk's per-path metric rows stay on the GPU, where they are reduced ([`reduce`]) into
 //! counters from which the host rebuilds the same mergeable [`RunTotals`] as the CPU
-//! engine's. Only the counters (and the rows of `--dump-paths`) are read back, so GPU and
+//! engine's. When a run asks for per-step totals, a pipeline variant also writes each step's
+//! values into chunk-sized step rows that the same reduction turns into a [`StepTotals`]
+//! ([`record`]). Only the counters (and the rows of `--dump-paths`) are read back, so GPU and
 //! host memory are constant in the path count.
 
 pub mod device;
 pub mod params;
 pub mod pipeline;
 pub mod probe;
+pub mod record;
 pub mod reduce;
 pub mod shader;
 
@@ -16,6 +19,7 @@ use std::ops::Range;
 use std::sync::atomic::Ordering;
 
 use super::metrics::{MetricLayout, RunTotals};
+use super::steps::StepTotals;
 use super::{BackendInfo, RunControl, RunOutput};
 use crate::Result;
 use crate::model::Model;
@@ -31,7 +35,8 @@ const MIN_CHUNK_PATHS: u32 = 1 << 16;
 /// the same model (a benchmark's warm run, a calibration's trials) compile the shader once.
 pub struct GpuEngine {
     gpu: GpuDevice,
-    cached: Option<(Model, u32, PathPipeline)>,
+    /// The model, chunk cap, whether it records steps, and the pipeline.
+    cached: Option<(Model, u32, bool, PathPipeline)>,
 }
 
 impl GpuEngine {
@@ -44,20 +49,26 @@ impl GpuEngine {
         })
     }
 
-    /// The pipeline of `model` for chunks of up to `paths` paths: the cached one when it
-    /// fits, else a new one (sized to a power of two, so nearby sizes share it).
-    fn pipeline(&mut self, model: &Model, paths: u64) -> Result<(&GpuDevice, &PathPipeline)> {
+    /// The pipeline of `model` for chunks of up to `paths` paths, recording steps when
+    /// `per_step`: the cached one when it fits, else a new one (sized to a power of two, so
+    /// nearby sizes share it).
+    fn pipeline(
+        &mut self,
+        model: &Model,
+        paths: u64,
+        per_step: bool,
+    ) -> Result<(&GpuDevice, &PathPipeline)> {
         let wanted = paths
             .clamp(u64::from(MIN_CHUNK_PATHS), u64::from(MAX_CHUNK_PATHS))
             .next_power_of_two() as u32;
-        let fits =
-            matches!(&self.cached, Some((cached, cap, _)) if cached == model && *cap >= wanted);
+        let fits = matches!(&self.cached, Some((cached, cap, steps, _))
+            if cached == model && *cap >= wanted && *steps == per_step);
         if !fits {
             self.cached = None;
-            let pipeline = PathPipeline::new(&self.gpu, model, wanted)?;
-            self.cached = Some((model.clone(), wanted, pipeline));
+            let pipeline = PathPipeline::new(&self.gpu, model, wanted, per_step)?;
+            self.cached = Some((model.clone(), wanted, per_step, pipeline));
         }
-        Ok((&self.gpu, &self.cached.as_ref().expect("just built").2))
+        Ok((&self.gpu, &self.cached.as_ref().expect("just built").3))
     }
 
     /// The open device.
@@ -81,21 +92,21 @@ impl GpuEngine {
 }
 
 /// Runs global paths `paths` of `model` on the GPU, chunk by chunk, reducing each chunk on
-/// the GPU. Totals match [`super::run_cpu`]'s up to f32 rounding (and the rare path where
-/// that rounding flips a liquidation decision).
+/// the GPU (and its per-step totals when `control.per_step`). Totals match
+/// [`super::run_cpu`]'s up to f32 rounding (and the rare path where that rounding flips a
+/// liquidation decision).
 pub fn run_gpu(
     engine: &mut GpuEngine,
     model: &Model,
     paths: Range<u64>,
     control: &RunControl,
 ) -> Result<RunOutput> {
-    let (gpu, pipeline) = engine.pipeline(model, paths.end - paths.start)?;
+    let (gpu, pipeline) = engine.pipeline(model, paths.end - paths.start, control.per_step)?;
     let mut output = RunOutput {
         totals: RunTotals::new(MetricLayout::new(model)),
         dump_rows: Vec::new(),
         partial: false,
-        // Per-step series are kept by the CPU engine only so far.
-        steps: None,
+        steps: control.per_step.then(|| StepTotals::new(model)),
     };
     let mut start = paths.start;
     while start < paths.end {
@@ -110,6 +121,9 @@ pub fn run_gpu(
             .min(u64::from(count)) as u32;
         let chunk = pipeline.run_chunk(gpu, start, count, dump)?;
         output.totals.merge(&chunk.totals);
+        if let (Some(steps), Some(chunk_steps)) = (&mut output.steps, &chunk.steps) {
+            steps.merge(chunk_steps);
+        }
         output.dump_rows.extend((0..chunk.rows.len()).map(|i| {
             let (values, _) = chunk.rows.path(i);
             values.iter().copied().map(f64::from).collect::<Vec<f64>>()

@@ -21,7 +21,9 @@ pub struct Header {
     pub path_count: u32,
     /// Invocations along x of the 2D dispatch: path = y·paths_per_row + x.
     pub paths_per_row: u32,
-    pub _pad0: u32,
+    /// The first column a reduction dispatch reduces (`shaders/reduce.wgsl`): a row wider
+    /// than one batch of counters is reduced batch by batch.
+    pub column_base: u32,
     pub _pad1: u32,
 }
 
@@ -34,7 +36,7 @@ impl Header {
             path_base_hi: (path_base >> 32) as u32,
             path_count,
             paths_per_row,
-            _pad0: 0,
+            column_base: 0,
             _pad1: 0,
         }
     }
@@ -306,7 +308,7 @@ mod tests {
             ("path_base_hi", offset_of!(Header, path_base_hi)),
             ("path_count", offset_of!(Header, path_count)),
             ("paths_per_row", offset_of!(Header, paths_per_row)),
-            ("_pad0", offset_of!(Header, _pad0)),
+            ("column_base", offset_of!(Header, column_base)),
             ("_pad1", offset_of!(Header, _pad1)),
         ];
         assert_eq!(members.len(), rust_offsets.len());

@@ -1,7 +1,9 @@
 //! The path pipeline of one model: the path shader, the parameter buffer, one chunk's row
-//! buffer (device memory only) and the [`Reduction`] of those rows, built once and reused for
-//! every chunk of paths. A chunk is sized from the adapter's limits (storage binding size,
-//! workgroups per dimension, with a 2D dispatch) and capped at [`MAX_CHUNK_PATHS`]; only the
+//! buffer (device memory only) and the [`Reduction`] of those rows, and when per-step totals
+//! are asked for the [`StepRecording`] variant (a path shader that also writes step rows);
+//! built once and reused for every chunk of paths. A chunk is sized from the adapter's limits
+//! (storage binding size, workgroups per dimension, with a 2D dispatch), capped at
+//! [`MAX_CHUNK_PATHS`] (and, recording, at [`MAX_STEP_ROW_BYTES`] of step rows); only the
 //! summary counters, and the rows asked for, are read back, so GPU and host memory stay
 //! constant in the path count.
 //!
@@ -15,11 +17,13 @@ use wgpu::BufferUsages;
 
 use super::device::{Dispatch, GpuDevice};
 use super::params::{Header, ParamWords};
+use super::record::{MAX_STEP_ROW_BYTES, StepLayout, StepRecording};
 use super::reduce::{self, Reduction, chunk_totals};
 use super::shader::{WORKGROUP_SIZE, path_shader};
 use crate::Result;
 use crate::engine::cpu::plan::Plan;
 use crate::engine::metrics::{MetricLayout, RunTotals};
+use crate::engine::steps::StepTotals;
 use crate::model::Model;
 
 /// Paths per dispatch at most.
@@ -52,9 +56,11 @@ impl ChunkRows {
     }
 }
 
-/// What a chunk gives back: its totals, and the rows of its first paths when asked for.
+/// What a chunk gives back: its totals, its per-step totals when the pipeline records them,
+/// and the rows of its first paths when asked for.
 pub struct Chunk {
     pub totals: RunTotals,
+    pub steps: Option<StepTotals>,
     pub rows: ChunkRows,
 }
 
@@ -84,6 +90,7 @@ pub struct PathPipeline {
     params: wgpu::Buffer,
     rows: wgpu::Buffer,
     reduction: Reduction,
+    recording: Option<StepRecording>,
     layout: MetricLayout,
     seed: u64,
     /// f32 values written per path.
@@ -95,22 +102,49 @@ pub struct PathPipeline {
 
 impl PathPipeline {
     /// The pipeline of `model`, with chunks of at most `max_chunk_paths` paths (and at most
-    /// what the adapter's limits allow, and [`MAX_CHUNK_PATHS`]).
-    pub fn new(gpu: &GpuDevice, model: &Model, max_chunk_paths: u32) -> Result<Self> {
+    /// what the adapter's limits allow, and [`MAX_CHUNK_PATHS`]), recording per-step totals
+    /// when `per_step`.
+    pub fn new(
+        gpu: &GpuDevice,
+        model: &Model,
+        max_chunk_paths: u32,
+        per_step: bool,
+    ) -> Result<Self> {
         let plan = Plan::new(model);
         let layout = MetricLayout::new(model);
         let words = ParamWords::new(&plan);
-        let source = path_shader(&plan, &layout, &words);
+        let empty_steps = per_step.then(|| StepTotals::new(model));
+        let step_layout = empty_steps
+            .as_ref()
+            .map(|totals| StepLayout::new(totals, model));
+        let source = path_shader(
+            &plan,
+            &layout,
+            &words,
+            empty_steps.as_ref().zip(step_layout),
+        );
+        let read_only: &[bool] = if per_step {
+            &[true, false, false, false]
+        } else {
+            &[true, false]
+        };
         let (pipeline, bind_layout) =
-            gpu.compute_pipeline("firesale paths", &source, "simulate_paths", &[true, false])?;
+            gpu.compute_pipeline("firesale paths", &source, "simulate_paths", read_only)?;
 
         let stride = layout.len() + 1;
         let stride_bytes = (stride * size_of::<f32>()) as u64;
         let limits = &gpu.limits;
-        let by_binding = limits
+        let binding_bytes = limits
             .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size)
-            / stride_bytes;
+            .min(limits.max_buffer_size);
+        let by_binding = match step_layout {
+            Some(steps) => {
+                let step_bytes = StepRecording::row_bytes(steps);
+                (binding_bytes / stride_bytes)
+                    .min(binding_bytes.min(MAX_STEP_ROW_BYTES) / step_bytes)
+            }
+            None => binding_bytes / stride_bytes,
+        };
         let by_dispatch = u64::from(limits.max_compute_workgroups_per_dimension).pow(2)
             * u64::from(WORKGROUP_SIZE);
         let chunk_paths = by_binding
@@ -132,14 +166,23 @@ impl PathPipeline {
             u64::from(chunk_paths) * stride_bytes,
             BufferUsages::STORAGE | BufferUsages::COPY_SRC,
         )?;
-        let bind_group = gpu.bind_group(&bind_layout, &[&params, &rows])?;
-        let reduction = Reduction::new(gpu, layout.len(), &params, &rows)?;
+        let recording = step_layout
+            .map(|steps| StepRecording::new(gpu, model, steps, chunk_paths, &params))
+            .transpose()?;
+        let mut bindings = vec![&params, &rows];
+        if let Some(recording) = &recording {
+            bindings.extend(recording.bindings());
+        }
+        let bind_group = gpu.bind_group(&bind_layout, &bindings)?;
+        let columns = stride as u32;
+        let reduction = Reduction::new(gpu, columns, columns, &params, &rows)?;
         Ok(PathPipeline {
             pipeline,
             bind_group,
             params,
             rows,
             reduction,
+            recording,
             layout,
             seed: model.seed,
             stride,
@@ -148,14 +191,20 @@ impl PathPipeline {
         })
     }
 
-    /// Bytes of device memory held: parameters, one chunk's rows, counters and their
-    /// readback. It depends on the model and the chunk size only, never on the paths run.
+    /// Bytes of device memory held: parameters, one chunk's rows (and step rows), counters
+    /// and their readback. It depends on the model and the chunk size only, never on the
+    /// paths run.
     pub fn device_bytes(&self) -> u64 {
-        self.params.size() + self.rows.size() + 2 * self.reduction.bytes()
+        let recording = self
+            .recording
+            .as_ref()
+            .map_or(0, StepRecording::device_bytes);
+        self.params.size() + self.rows.size() + 2 * self.reduction.bytes() + recording
     }
 
     /// Simulates global paths `first .. first + count` (count ≤ `chunk_paths`), reduces them
-    /// where `reduce_on` says, and returns the totals and the rows of the first `rows` paths.
+    /// where `reduce_on` says (per-step totals, when recording, on the GPU), and returns the
+    /// totals and the rows of the first `rows` paths.
     pub fn run_chunk(&self, gpu: &GpuDevice, first: u64, count: u32, rows: u32) -> Result<Chunk> {
         debug_assert!(count > 0 && count <= self.chunk_paths && rows <= count);
         if self.reduce_on == ReduceOn::Host {
@@ -171,7 +220,11 @@ impl PathPipeline {
             }
             let mut kept = all.rows;
             kept.values.truncate(rows as usize * self.stride);
-            return Ok(Chunk { totals, rows: kept });
+            return Ok(Chunk {
+                totals,
+                steps: all.steps,
+                rows: kept,
+            });
         }
         self.dispatch(gpu, first, count, rows, true)
     }
@@ -203,6 +256,7 @@ impl PathPipeline {
                 )
             })
             .transpose()?;
+        let mut clear = Vec::new();
         let mut reads = Vec::new();
         let mut dispatches = vec![Dispatch {
             pipeline: &self.pipeline,
@@ -210,31 +264,41 @@ impl PathPipeline {
             groups: (groups_x, groups_y),
         }];
         if reduce {
-            reads.push(self.reduction.read());
-            dispatches.push(self.reduction.dispatch(count));
+            clear.push(self.reduction.counters());
+            reads.push(self.reduction.read(0));
+            dispatches.push(self.reduction.dispatch(count, 0));
+        }
+        if let Some(recording) = &self.recording {
+            clear.push(recording.counters());
+            reads.push(recording.read());
         }
         if let Some(staging) = &row_staging {
             reads.push((&self.rows, staging, row_bytes));
         }
-        let clear = if reduce {
-            vec![self.reduction.counters()]
-        } else {
-            Vec::new()
-        };
         let mut read = gpu
             .dispatch_and_read(&clear, &dispatches, &reads)?
             .into_iter();
         let totals = if reduce {
-            let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&read.next().unwrap_or_default());
+            let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&read.next().expect("counters"));
             chunk_totals(&counters, self.layout, u64::from(count))
         } else {
             RunTotals::new(self.layout)
         };
+        let steps = self
+            .recording
+            .as_ref()
+            .map(|recording| {
+                let first: Vec<u32> =
+                    bytemuck::pod_collect_to_vec(&read.next().expect("step counters"));
+                recording.totals(gpu, &self.params, count, &first)
+            })
+            .transpose()?;
         let values = read
             .next()
             .map_or_else(Vec::new, |bytes| bytemuck::pod_collect_to_vec(&bytes));
         Ok(Chunk {
             totals,
+            steps,
             rows: ChunkRows {
                 values,
                 stride: self.stride,

@@ -179,11 +179,12 @@ pub fn probe_reduction(
     )?;
     gpu.queue
         .write_buffer(&row_buffer, 0, bytemuck::cast_slice(rows));
-    let reduction = Reduction::new(gpu, layout.len(), &params, &row_buffer)?;
+    let columns = layout.len() as u32 + 1;
+    let reduction = Reduction::new(gpu, columns, columns, &params, &row_buffer)?;
     let read = gpu.dispatch_and_read(
         &[reduction.counters()],
-        &[reduction.dispatch(paths)],
-        &[reduction.read()],
+        &[reduction.dispatch(paths, 0)],
+        &[reduction.read(0)],
     )?;
     let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&read[0]);
     Ok(chunk_totals(&counters, layout, u64::from(paths)))

@@ -1,5 +1,6 @@
-//! The reduction on the GPU (`shaders/reduce.wgsl`): a chunk's per-path rows are reduced into
-//! a fixed block of `u32` counters per column, and only the counters are read back; the host
+//! The reduction on the GPU (`shaders/reduce.wgsl`): a chunk's per-path rows (the metric rows,
+//! and the step rows of [`super::record`]) are reduced into a fixed block of `u32` counters
+//! per column, and only the counters are read back; the host
 //! rebuilds from them exactly the [`RunTotals`] that [`RunTotals::add_path`] makes of the same
 //! f32 values in f64: the same sketch buckets (`shaders/sketch.wgsl`), the same exact sums
 //! (of the exact squares too), min, max and counts.
@@ -65,33 +66,38 @@ pub const COUNTER_OFFSETS: [(&str, u32); 10] = [
     ("COUNTER_HISTOGRAM_NEGATIVE", HISTOGRAM_NEGATIVE),
 ];
 
-/// The reduction pipeline over one rows buffer, with its counters: `row_len + 1` blocks (the
-/// metrics, then the rounds-exhausted flag, whose positive count is the exhausted paths).
+/// The reduction pipeline over one rows buffer of `columns` f32 values per path, with the
+/// counters of `batch` columns: a dispatch reduces the columns from the header's
+/// `column_base` on, so a row wider than one batch is reduced batch by batch (each batch's
+/// counters read back before the next).
 pub struct Reduction {
     pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     counters: wgpu::Buffer,
     staging: wgpu::Buffer,
     columns: u32,
+    batch: u32,
 }
 
 impl Reduction {
-    /// Reduces `rows` (`row_len` metrics and the flag per path), the path count being read
-    /// from the header of `params` (`shaders/params.wgsl`).
+    /// Reduces `rows` (`columns` values per path), `batch` columns per dispatch at most, the
+    /// path count and the batch's first column being read from the header of `params`
+    /// (`shaders/params.wgsl`).
     pub fn new(
         gpu: &GpuDevice,
-        row_len: usize,
+        columns: u32,
+        batch: u32,
         params: &wgpu::Buffer,
         rows: &wgpu::Buffer,
     ) -> Result<Self> {
         let (pipeline, layout) = gpu.compute_pipeline(
             "firesale reduction",
-            &reduce_shader(row_len),
+            &reduce_shader(columns),
             "reduce_rows",
             &[true, true, false],
         )?;
-        let columns = row_len as u32 + 1;
-        let bytes = Self::counter_bytes(columns);
+        let batch = batch.clamp(1, columns);
+        let bytes = Self::counter_bytes(batch);
         let counters = gpu.buffer(
             "firesale summary counters",
             bytes,
@@ -109,6 +115,7 @@ impl Reduction {
             counters,
             staging,
             columns,
+            batch,
         })
     }
 
@@ -118,35 +125,49 @@ impl Reduction {
 
     /// Bytes of device memory the counters take (and again for their readback).
     pub fn bytes(&self) -> u64 {
-        Self::counter_bytes(self.columns)
+        Self::counter_bytes(self.batch)
     }
 
-    /// The counters, to zero before a chunk.
+    /// The first column of each batch, in order (the header's `column_base` for it).
+    pub fn batches(&self) -> impl Iterator<Item = u32> + use<> {
+        (0..self.columns).step_by(self.batch as usize)
+    }
+
+    /// The counters, to zero before each batch.
     pub fn counters(&self) -> &wgpu::Buffer {
         &self.counters
     }
 
-    /// The dispatch reducing a chunk of `paths` paths.
-    pub fn dispatch(&self, paths: u32) -> Dispatch<'_> {
+    /// The dispatch reducing the batch from column `base` over a chunk of `paths` paths.
+    pub fn dispatch(&self, paths: u32, base: u32) -> Dispatch<'_> {
         Dispatch {
             pipeline: &self.pipeline,
             bind_group: &self.bind_group,
-            groups: (paths.div_ceil(PATHS_PER_GROUP), self.columns),
+            groups: (
+                paths.div_ceil(PATHS_PER_GROUP),
+                self.batch.min(self.columns - base),
+            ),
         }
     }
 
-    /// The read of the counters after the dispatch.
-    pub fn read(&self) -> (&wgpu::Buffer, &wgpu::Buffer, u64) {
-        (&self.counters, &self.staging, self.bytes())
+    /// The read of the counters after the dispatch of the batch from column `base`.
+    pub fn read(&self, base: u32) -> (&wgpu::Buffer, &wgpu::Buffer, u64) {
+        let batch = self.batch.min(self.columns - base);
+        (&self.counters, &self.staging, Self::counter_bytes(batch))
     }
+}
+
+/// The summary of each column whose block of counters is in `counters` (as read back).
+pub fn summaries(counters: &[u32]) -> impl Iterator<Item = MetricSummary> + '_ {
+    counters.chunks_exact(COUNTER_BLOCK as usize).map(summary)
 }
 
 /// The totals of a chunk of `paths` paths from its counters (as read back).
 pub fn chunk_totals(counters: &[u32], layout: MetricLayout, paths: u64) -> RunTotals {
-    let mut blocks = counters.chunks_exact(COUNTER_BLOCK as usize);
-    let metrics: Vec<MetricSummary> = blocks.by_ref().take(layout.len()).map(summary).collect();
-    let exhausted = blocks
-        .next()
+    let metrics: Vec<MetricSummary> = summaries(counters).take(layout.len()).collect();
+    let exhausted = counters
+        .chunks_exact(COUNTER_BLOCK as usize)
+        .nth(layout.len())
         .expect("a block for the rounds-exhausted flag");
     let positive =
         |column: usize| u64::from(counters[column * COUNTER_BLOCK as usize + POSITIVE as usize]);

@@ -7,17 +7,20 @@
 use std::fmt::Write;
 
 use super::params::ParamWords;
+use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 use crate::engine::metrics::{self, MetricLayout};
+use crate::engine::steps::StepTotals;
 use crate::model::ImpactShape;
 use crate::summary::QuantileSketch;
 
 /// Invocations per workgroup of the path shader.
 pub const WORKGROUP_SIZE: u32 = 64;
 
-/// The stage files of the path shader, in the order they are concatenated.
-const PATH_SHADER_FILES: [(&str, &str); 9] = [
+/// The stage files of the path shader, in the order they are concatenated, before the
+/// recording variant and the entry point.
+const PATH_STAGE_FILES: [(&str, &str); 8] = [
     ("params.wgsl", include_str!("../../../shaders/params.wgsl")),
     ("philox.wgsl", include_str!("../../../shaders/philox.wgsl")),
     ("state.wgsl", include_str!("../../../shaders/state.wgsl")),
@@ -29,8 +32,17 @@ const PATH_SHADER_FILES: [(&str, &str); 9] = [
         "cascade.wgsl",
         include_str!("../../../shaders/cascade.wgsl"),
     ),
-    ("path.wgsl", include_str!("../../../shaders/path.wgsl")),
 ];
+
+/// Per-step recording, and the variant that records nothing.
+const RECORD_FILE: (&str, &str) = ("record.wgsl", include_str!("../../../shaders/record.wgsl"));
+const RECORD_OFF_FILE: (&str, &str) = (
+    "record_off.wgsl",
+    include_str!("../../../shaders/record_off.wgsl"),
+);
+
+/// The path shader's entry point.
+const PATH_ENTRY_FILE: (&str, &str) = ("path.wgsl", include_str!("../../../shaders/path.wgsl"));
 
 /// The stream probe: the Philox stream alone, with a test entry point.
 const PROBE_SHADER_FILES: [(&str, &str); 2] = [
@@ -111,8 +123,15 @@ impl Constants {
     }
 }
 
-/// The path shader for `plan`, whose parameters are laid out as `params`.
-pub fn path_shader(plan: &Plan, layout: &MetricLayout, params: &ParamWords) -> String {
+/// The path shader for `plan`, whose parameters are laid out as `params`; it records every
+/// step into step rows laid out as `steps` (see [`StepLayout`]) when given, with the slots
+/// and powers of `totals`.
+pub fn path_shader(
+    plan: &Plan,
+    layout: &MetricLayout,
+    params: &ParamWords,
+    recording: Option<(&StepTotals, StepLayout)>,
+) -> String {
     let normals = plan.normals_per_step();
     let mut c = Constants(Vec::new());
     c.u32("N_ASSETS", plan.assets);
@@ -167,14 +186,37 @@ pub fn path_shader(plan: &Plan, layout: &MetricLayout, params: &ParamWords) -> S
     for (name, offset) in &params.sections {
         c.u32(*name, *offset);
     }
-    c.compose(&PATH_SHADER_FILES)
+    let mut files = PATH_STAGE_FILES.to_vec();
+    match recording {
+        Some((totals, steps)) => {
+            c.u32("STEP_STRIDE", steps.columns());
+            c.u32("STEP_PRICE", steps.price_column());
+            c.u32("STEP_EXOGENOUS_PRICE", steps.exogenous_price_column());
+            c.u32("NO_PRICE_SLOT", NO_PRICE_SLOT);
+            let slots: Vec<u32> = (1..=plan.steps)
+                .map(|t| {
+                    totals
+                        .price_slot(t)
+                        .map_or(NO_PRICE_SLOT, |slot| slot as u32)
+                })
+                .collect();
+            c.u32_array("PRICE_SLOT", &slots);
+            let powers: Vec<u32> = (0..plan.assets)
+                .map(|k| totals.price_power(k) as u32)
+                .collect();
+            c.u32_array("PRICE_POWER", &powers);
+            files.push(RECORD_FILE);
+        }
+        None => files.push(RECORD_OFF_FILE),
+    }
+    files.push(PATH_ENTRY_FILE);
+    c.compose(&files)
 }
 
-/// The reduction shader for rows of `row_len` metrics (plus the rounds-exhausted flag).
-pub fn reduce_shader(row_len: usize) -> String {
+/// The reduction shader for rows of `columns` values per path.
+pub fn reduce_shader(columns: u32) -> String {
     let mut c = Constants(Vec::new());
-    c.u32("ROW_LEN", row_len);
-    c.u32("ROW_STRIDE", row_len + 1);
+    c.u32("ROW_STRIDE", columns);
     c.u32("REDUCE_WORKGROUP_SIZE", reduce::WORKGROUP_SIZE);
     c.u32("REDUCE_PATHS_PER_GROUP", reduce::PATHS_PER_GROUP);
     for (name, offset) in reduce::COUNTER_OFFSETS {
@@ -216,14 +258,24 @@ mod tests {
         .unwrap_or_else(|error| panic!("{}", error.emit_to_string(source)));
     }
 
-    /// Every built-in scenario composes into a valid shader (no adapter needed).
+    /// Every built-in scenario composes into a valid shader, recording steps or not (no
+    /// adapter needed).
     #[test]
     fn path_shader_validates_for_every_builtin() {
         for scenario in builtin::all() {
             let model = scenario.model().expect("built-ins compile");
             let plan = Plan::new(&model);
             let params = ParamWords::new(&plan);
-            validate(&path_shader(&plan, &MetricLayout::new(&model), &params));
+            let layout = MetricLayout::new(&model);
+            validate(&path_shader(&plan, &layout, &params, None));
+            let totals = StepTotals::new(&model);
+            let steps = StepLayout::new(&totals, &model);
+            validate(&path_shader(
+                &plan,
+                &layout,
+                &params,
+                Some((&totals, steps)),
+            ));
         }
     }
 
@@ -235,8 +287,8 @@ mod tests {
 
     #[test]
     fn reduce_shader_validates() {
-        for row_len in [1, 31] {
-            validate(&reduce_shader(row_len));
+        for columns in [2, 32] {
+            validate(&reduce_shader(columns));
         }
     }
 }

@@ -1,0 +1,57 @@
+// Per-step recording, composed into the path shader when a run asks for per-step totals:
+// after each step, the system notional liquidated in it and the cohorts liquidated for the
+// first time; at the steps whose prices are sketched, every asset's price and exogenous-only
+// price as the power the sketches take, (P_k(t)/P_k(0))^n_k = exp(n_k · log). Reads the path
+// state only. Mirrors `src/engine/cpu/record.rs`; the step-row layout is `StepLayout` in
+// `src/engine/gpu/record.rs` (keep in sync).
+
+// Per path: STEP_STRIDE values, reduced afterwards by reduce.wgsl: the notional liquidated
+// in step t at t − 1, the powered prices from STEP_PRICE, the powered exogenous-only prices
+// from STEP_EXOGENOUS_PRICE (each at slot · N_ASSETS + k).
+@group(0) @binding(2) var<storage, read_write> step_rows: array<f32>;
+// [(t − 1)·(N_COHORTS + 1) + c]: paths whose first liquidation in cohort c came in step t;
+// column N_COHORTS counts the first liquidation in any cohort.
+@group(0) @binding(3) var<storage, read_write> first_liquidations: array<atomic<u32>>;
+
+// The path's cumulative liquidated notional at the end of the previous step, USD.
+var<private> liquidated_before_usd: f32;
+// Per margin book: liquidated in an earlier step.
+var<private> book_liquidated: array<bool, MARGIN_LEN>;
+// Some book liquidated in an earlier step.
+var<private> any_liquidated: bool;
+
+// Back to t = 0 for a new path.
+fn record_start() {
+    liquidated_before_usd = 0.0;
+    for (var m = 0u; m < N_MARGIN; m++) {
+        book_liquidated[m] = false;
+    }
+    any_liquidated = false;
+}
+
+// Records the state of chunk path `local` at the end of step `step`.
+fn record_step(local: u32, step: u32) {
+    let row = local * STEP_STRIDE;
+    step_rows[row + step - 1u] = liquidated_notional_usd - liquidated_before_usd;
+    liquidated_before_usd = liquidated_notional_usd;
+    let counts = (step - 1u) * (N_COHORTS + 1u);
+    for (var m = 0u; m < N_MARGIN; m++) {
+        if !book_liquidated[m] && margin_liquidated[m] > 0u {
+            book_liquidated[m] = true;
+            atomicAdd(&first_liquidations[counts + param_u32(P_MARGIN_COHORT + m)], 1u);
+            if !any_liquidated {
+                any_liquidated = true;
+                atomicAdd(&first_liquidations[counts + N_COHORTS], 1u);
+            }
+        }
+    }
+    let slot = PRICE_SLOT[step - 1u];
+    if slot != NO_PRICE_SLOT {
+        for (var k = 0u; k < N_ASSETS; k++) {
+            let power = f32(PRICE_POWER[k]);
+            let column = row + slot * N_ASSETS + k;
+            step_rows[column + STEP_PRICE] = exp(power * log_price(k));
+            step_rows[column + STEP_EXOGENOUS_PRICE] = exp(power * exogenous_log[k]);
+        }
+    }
+}
