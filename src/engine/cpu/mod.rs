@@ -2,6 +2,7 @@
 //! orders a step. Clear first; the GPU engine is tested against it.
 
 pub mod cascade;
+pub mod exogenous;
 pub mod funds;
 pub mod impact;
 pub mod plan;
@@ -10,9 +11,20 @@ pub mod shock;
 pub mod state;
 
 use crate::engine::metrics::{self, MetricLayout};
-use crate::rng::StepStream;
+use exogenous::{Drawn, Exogenous};
 use plan::Plan;
 use state::PathState;
+
+/// Watches a path as it runs: a replay records every step and cascade round; a Monte Carlo
+/// run watches nothing (`()`, which compiles away).
+pub trait Observer {
+    /// After round `round` of step `step`'s cascade, a round that liquidated something.
+    fn round(&mut self, _step: u32, _round: u32, _state: &PathState) {}
+    /// At the end of step `step`, after its cascade.
+    fn step(&mut self, _step: u32, _state: &PathState) {}
+}
+
+impl Observer for () {}
 
 /// A worker's reusable memory for simulating paths one after another.
 #[derive(Debug, Clone)]
@@ -38,18 +50,33 @@ impl Worker {
         path: u64,
         row: &mut [f64],
     ) -> bool {
+        self.run(plan, &Drawn { path }, &mut (), layout, row)
+    }
+
+    /// Runs one path whose regimes and exogenous moves come from `shocks`, through every
+    /// other stage of a step, telling `observer` what happens, and writes its metrics into
+    /// `row`. Returns whether some step ran out of cascade rounds.
+    pub fn run(
+        &mut self,
+        plan: &Plan,
+        shocks: &impl Exogenous,
+        observer: &mut impl Observer,
+        layout: &MetricLayout,
+        row: &mut [f64],
+    ) -> bool {
         let state = &mut self.state;
         state.reset(plan);
-        state.stress = regime::initial(plan, StepStream::new(plan.seed, path, 0).next_uniform());
+        state.stress = shocks.initial_stress(plan);
         for step in 1..=plan.steps {
-            let mut stream = StepStream::new(plan.seed, path, step);
-            state.stress = regime::switch(plan, state.stress, stream.next_uniform());
-            shock::apply(plan, state, &mut stream);
+            shocks.apply(plan, state, step);
             impact::decay(plan, state);
             state.refresh_prices();
             funds::rebalance(plan, state, step);
-            cascade::run(plan, state, &mut self.new_end);
+            cascade::run(plan, state, &mut self.new_end, |round, state| {
+                observer.round(step, round, state);
+            });
             state.track_drawdown();
+            observer.step(step, state);
         }
         write_row(plan, layout, state, row);
         state.rounds_exhausted
