@@ -1,5 +1,9 @@
 //! The command line: flags (documented where defined) and one module per command.
 
+mod calibrate;
+mod emit;
+mod replay;
+mod reverse;
 mod run;
 mod scenarios;
 mod validate;
@@ -32,6 +36,13 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// Replay one path of given exogenous moves (e.g. last week's) through the full model.
+    Replay(replay::Args),
+    /// Find the largest leverage or size, or the smallest maintenance margin, of a cohort that
+    /// meets a risk target.
+    Calibrate(calibrate::Args),
+    /// Reverse stress test: the smallest multiple of a one-day shock that reaches a target.
+    Reverse(reverse::Args),
 }
 
 /// Which engine simulates the paths.
@@ -79,5 +90,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => validate::run(&scenario),
         Command::Scenarios => scenarios::run(),
+        Command::Replay(args) => replay::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
+        Command::Reverse(args) => reverse::run(&args),
     }
 }
