@@ -138,7 +138,7 @@ impl Target {
     /// A value of the metric for people.
     fn format(&self, value: f64) -> String {
         if self.metric_index == ACCOUNTS_LIQUIDATED {
-            format!("{value:.0} accounts")
+            format!("{value:.0}")
         } else {
             usd(value)
         }
@@ -408,11 +408,12 @@ impl ReverseReport {
         let target = &problem.target;
         let message = match found {
             Some(f) => format!(
-                "the smallest shock reaching {} is ×{:.4} the direction: {}; {} {} there",
+                "the smallest shock reaching {} is ×{:.4} the direction: {}; {} {} {} there",
                 target.expression,
                 f.scale,
                 shock_text(&shocked(f.scale)),
                 target.cohort,
+                target.metric,
                 target.format(target.value(&f.record))
             ),
             None => {
