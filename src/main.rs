@@ -7,8 +7,24 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
+    ensure_runtime_dir();
     if let Err(error) = cli::dispatch(cli) {
         eprintln!("error: {error}");
         std::process::exit(error.exit_code());
+    }
+}
+
+/// Mesa's drivers complain on every adapter query when `XDG_RUNTIME_DIR` is unset (as on
+/// servers and in containers): point it at a private folder under the temp dir.
+fn ensure_runtime_dir() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".to_string());
+    let dir = std::env::temp_dir().join(format!("firesale-runtime-{user}"));
+    if std::fs::create_dir_all(&dir).is_ok() {
+        // SAFETY: called first thing in `main`, before any other thread exists, so nothing
+        // can read the environment concurrently.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }

@@ -258,6 +258,7 @@ fn cpu() -> firesale::engine::BackendInfo {
     firesale::engine::BackendInfo {
         kind: "cpu".to_string(),
         adapter: "test".to_string(),
+        selection: None,
     }
 }
 

@@ -193,3 +193,75 @@ fn validate_and_scenarios_describe_the_builtins() {
     let text = String::from_utf8_lossy(&validated.stdout);
     assert!(text.contains("bucket leverages") && text.contains("stress"));
 }
+
+/// `devices` lists the software adapter CI installs; `bench` times every engine and writes
+/// its JSON; `--backend gpu` runs on it and says so; `auto` explains its choice.
+#[test]
+fn devices_bench_and_backend_choice() {
+    let devices = firesale(&["devices"]);
+    assert!(devices.status.success(), "{}", stderr(&devices));
+    let listed = String::from_utf8_lossy(&devices.stdout).into_owned();
+    assert!(listed.contains("max storage binding"), "{listed}");
+
+    let json = scratch("bench.json");
+    let bench = firesale(&[
+        "bench",
+        "calm-market",
+        "--paths",
+        "300",
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
+    assert!(bench.status.success(), "{}", stderr(&bench));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("bench json")).expect("JSON");
+    let engines: Vec<&str> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["engine"].as_str().expect("engine"))
+        .collect();
+    assert!(
+        engines.contains(&"cpu") && engines.contains(&"gpu"),
+        "{engines:?}"
+    );
+    for result in report["results"].as_array().expect("results") {
+        assert!(result["warm_path_steps_per_second"].as_f64().expect("rate") > 0.0);
+    }
+
+    let gpu = firesale(&[
+        "run",
+        "calm-market",
+        "--paths",
+        "300",
+        "--backend",
+        "gpu",
+        "--json",
+        "-",
+        "--quiet",
+    ]);
+    assert!(gpu.status.success(), "{}", stderr(&gpu));
+    let summary: serde_json::Value = serde_json::from_slice(&gpu.stdout).expect("JSON");
+    assert_eq!(summary["backend"]["kind"], "gpu");
+
+    let auto = firesale(&[
+        "run",
+        "calm-market",
+        "--paths",
+        "300",
+        "--json",
+        "-",
+        "--quiet",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&auto.stdout).expect("JSON");
+    assert!(
+        summary["backend"]["selection"]
+            .as_str()
+            .expect("auto says why")
+            .starts_with("auto:")
+    );
+    assert_bad_input(
+        &firesale(&["run", "calm-market", "--backend", "cpu", "--adapter", "x"]),
+        "--adapter",
+    );
+}

@@ -151,6 +151,7 @@ fn engine_for(
             "firesale CPU reference engine ({} threads)",
             rayon::current_num_threads()
         ),
+        selection: None,
     };
     let simulate = |model: &Model| {
         let cancel = AtomicBool::new(false);

@@ -1,6 +1,8 @@
 //! The command line: flags (documented where defined) and one module per command.
 
+mod bench;
 mod calibrate;
+mod devices;
 mod emit;
 mod replay;
 mod reverse;
@@ -36,6 +38,20 @@ enum Command {
     },
     /// List the built-in scenarios.
     Scenarios,
+    /// List every GPU adapter (name, backend, type, driver, limits).
+    Devices,
+    /// Time every engine here on a scenario at a few path counts, cold and warm.
+    Bench {
+        /// A scenario TOML file or a built-in name.
+        #[arg(default_value = "crypto-unwind")]
+        scenario: String,
+        /// Path counts to time, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000])]
+        paths: Vec<u64>,
+        /// Write the measurements as JSON to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
     /// Replay one path of given exogenous moves (e.g. last week's) through the full model.
     Replay(replay::Args),
     /// Find the largest leverage or size, or the smallest maintenance margin, of a cohort that
@@ -48,7 +64,7 @@ enum Command {
 /// Which engine simulates the paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {
-    /// The fastest engine available here.
+    /// The fastest engine available here (for now the CPU engine).
     Auto,
     /// The GPU engine (wgpu compute shaders).
     Gpu,
@@ -69,6 +85,10 @@ pub struct RunArgs {
     /// Engine to run on.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+    /// With `--backend gpu`: use the adapter whose name contains NAME (case-insensitive;
+    /// `WGPU_ADAPTER_NAME` and `WGPU_BACKEND` also apply).
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
     /// Write the JSON summary to FILE (`-` for standard output; the text summary then goes
     /// to standard error).
     #[arg(long, value_name = "FILE")]
@@ -84,12 +104,28 @@ pub struct RunArgs {
     quiet: bool,
 }
 
+impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
+    fn from(choice: BackendChoice) -> Self {
+        match choice {
+            BackendChoice::Auto => Self::Auto,
+            BackendChoice::Gpu => Self::Gpu,
+            BackendChoice::Cpu => Self::Cpu,
+        }
+    }
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => validate::run(&scenario),
         Command::Scenarios => scenarios::run(),
+        Command::Devices => devices::run(),
+        Command::Bench {
+            scenario,
+            paths,
+            json,
+        } => bench::run(&scenario, &paths, json.as_ref()),
         Command::Replay(args) => replay::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Reverse(args) => reverse::run(&args),

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{BackendChoice, RunArgs};
-use firesale::engine::{self, BackendInfo, RunControl};
+use super::RunArgs;
+use firesale::engine::backend::Engine;
+use firesale::engine::{BackendInfo, RunControl};
 use firesale::report::summary::RunInfo;
 use firesale::report::{RunSummary, dump, file, terminal};
 use firesale::{Error, Result};
@@ -33,17 +34,14 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some((_, path)) = &dump {
         file::check_writable(path, "--dump-paths")?;
     }
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads must be at least 1".to_string()));
-    }
-    let backend = match args.backend {
-        BackendChoice::Auto | BackendChoice::Cpu => cpu_backend(),
-        BackendChoice::Gpu => {
-            return Err(Error::Runtime(
-                "this build has no GPU engine yet; run with --backend cpu".to_string(),
-            ));
-        }
-    };
+    let selection = Engine::select(
+        args.backend.into(),
+        args.adapter.as_deref(),
+        args.threads,
+        &model,
+        model.paths,
+    )?;
+    let mut engine = selection.engine;
 
     let cancel = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&cancel);
@@ -59,9 +57,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let output = with_threads(args.threads, || {
-        engine::run_cpu(&model, 0..model.paths, &control)
-    })?;
+    let output = engine.run(&model, 0..model.paths, &control)?;
+    let backend = BackendInfo {
+        selection: selection.reason,
+        ..engine.info()
+    };
     let elapsed_seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
 
@@ -101,16 +101,6 @@ pub fn run(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
-fn cpu_backend() -> BackendInfo {
-    BackendInfo {
-        kind: "cpu".to_string(),
-        adapter: format!(
-            "firesale CPU reference engine ({} threads)",
-            rayon::current_num_threads()
-        ),
-    }
-}
-
 /// `--dump-paths N FILE` → (N, FILE), checking N against the path count.
 fn parse_dump(values: Option<&[String]>, paths: u64) -> Result<Option<(u64, PathBuf)>> {
     let Some([count, path]) = values else {
@@ -127,18 +117,6 @@ fn parse_dump(values: Option<&[String]>, paths: u64) -> Result<Option<(u64, Path
         )));
     }
     Ok(Some((count, PathBuf::from(path))))
-}
-
-/// Runs `job` on a pool of `threads` workers, or on the global pool.
-fn with_threads<T: Send>(threads: Option<usize>, job: impl FnOnce() -> T + Send) -> Result<T> {
-    match threads {
-        None => Ok(job()),
-        Some(count) => rayon::ThreadPoolBuilder::new()
-            .num_threads(count)
-            .build()
-            .map(|pool| pool.install(job))
-            .map_err(|error| Error::Runtime(format!("cannot start {count} threads: {error}"))),
-    }
 }
 
 /// A bar on stderr for runs longer than about a second; hidden when quiet or when stderr

@@ -1,6 +1,8 @@
 //! Per-path simulation engines and the driver that reduces their paths into summaries.
 
+pub mod backend;
 pub mod cpu;
+pub mod gpu;
 pub mod metrics;
 
 use std::ops::Range;
@@ -18,6 +20,8 @@ pub struct BackendInfo {
     pub kind: String,
     /// The adapter's name, or the CPU's description.
     pub adapter: String,
+    /// How `auto` chose it, when it did.
+    pub selection: Option<String>,
 }
 
 /// What a caller wants back besides the totals, and how it watches the run.

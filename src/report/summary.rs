@@ -17,6 +17,9 @@ pub const TAIL_LEVELS: [(&str, f64); 3] = [("0.95", 0.95), ("0.99", 0.99), ("0.9
 pub struct Backend {
     pub kind: String,
     pub adapter: String,
+    /// How `--backend auto` chose the engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +147,7 @@ impl RunSummary {
             backend: Backend {
                 kind: info.backend.kind.clone(),
                 adapter: info.backend.adapter.clone(),
+                selection: info.backend.selection.clone(),
             },
             elapsed_seconds: info.elapsed_seconds,
             cohorts: Named(cohorts),

@@ -27,6 +27,22 @@ pub fn usd(value: f64) -> String {
     }
 }
 
+/// A byte count in binary units: `128 MiB`, `2 GiB`.
+pub fn bytes(count: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = count as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", units[unit])
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 fn percent(value: f64) -> String {
     format!("{:+.2}%", 100.0 * value)
 }
@@ -58,6 +74,9 @@ pub fn render(summary: &RunSummary) -> String {
         summary.backend.adapter,
         summary.elapsed_seconds,
     );
+    if let Some(selection) = &summary.backend.selection {
+        let _ = writeln!(out, "  {selection}");
+    }
     let _ = writeln!(out, "\nCohorts (loss > 0 is money lost; VaR/ES at 99%)");
     let _ = writeln!(
         out,

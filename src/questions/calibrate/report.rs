@@ -143,6 +143,7 @@ impl CalibrationReport {
             backend: Backend {
                 kind: backend.kind.clone(),
                 adapter: backend.adapter.clone(),
+                selection: backend.selection.clone(),
             },
             range: [lo, hi],
             tolerance: problem.tolerance,

@@ -1,0 +1,81 @@
+// The entry point: one invocation simulates one global path, step by step in the order of
+// MODEL.md §2, and writes its metric row (layout of `MetricLayout`) and a rounds-exhausted
+// flag. Mirrors `Worker::simulate` in `src/engine/cpu/mod.rs`.
+
+// Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
+@group(0) @binding(1) var<storage, read_write> rows: array<f32>;
+
+const ROW_STRIDE: u32 = ROW_LEN + 1u;
+
+fn cohort_column(cohort: u32, metric: u32) -> u32 {
+    return COHORT_METRICS * cohort + metric;
+}
+
+fn asset_column(asset: u32, metric: u32) -> u32 {
+    return COHORT_METRICS * N_COHORTS + ASSET_METRICS * asset + metric;
+}
+
+fn system_column(metric: u32) -> u32 {
+    return COHORT_METRICS * N_COHORTS + ASSET_METRICS * N_ASSETS + metric;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
+    let local = id.y * params.header.paths_per_row + id.x;
+    if local >= params.header.path_count {
+        return;
+    }
+    let path_lo = params.header.path_base_lo + local;
+    let carry = select(0u, 1u, path_lo < local);
+    let path = vec2<u32>(path_lo, params.header.path_base_hi + carry);
+    let seed = vec2<u32>(params.header.seed_lo, params.header.seed_hi);
+
+    state_reset();
+    var initial = step_stream(seed, path, 0u);
+    stress = regime_initial(next_word(&initial));
+    for (var step = 1u; step <= STEPS; step++) {
+        var stream = step_stream(seed, path, step);
+        stress = regime_switch(stress, next_word(&stream));
+        shock_apply(&stream);
+        impact_decay();
+        refresh_prices();
+        funds_rebalance(step);
+        cascade_run();
+        track_drawdown();
+    }
+    write_row(local * ROW_STRIDE);
+}
+
+fn write_row(row: u32) {
+    for (var m = 0u; m < N_MARGIN; m++) {
+        let c = param_u32(P_MARGIN_COHORT + m);
+        rows[row + cohort_column(c, METRIC_LOSS)] = param_f32(P_MARGIN_EQUITY + m) - final_equity(m);
+        rows[row + cohort_column(c, METRIC_LIQUIDATED_NOTIONAL)] = margin_liquidated_notional_usd[m];
+        rows[row + cohort_column(c, METRIC_ACCOUNTS_LIQUIDATED)] = margin_accounts_liquidated[m];
+        rows[row + cohort_column(c, METRIC_BAD_DEBT)] = margin_bad_debt_usd[m];
+    }
+    for (var e = 0u; e < N_ETF; e++) {
+        let c = param_u32(P_ETF_COHORT + e);
+        write_fund_row(row, c, param_f32(P_ETF_AUM + e) - etf_final_value(e));
+    }
+    for (var v = 0u; v < N_VOL_TARGET; v++) {
+        let c = param_u32(P_VOL_TARGET_COHORT + v);
+        write_fund_row(row, c, param_f32(P_VOL_TARGET_EQUITY + v) - vol_target_final_value(v));
+    }
+    for (var k = 0u; k < N_ASSETS; k++) {
+        rows[row + asset_column(k, METRIC_RETURN)] = expm1(log_price(k));
+        rows[row + asset_column(k, METRIC_MAX_DRAWDOWN)] = max_drawdown[k];
+        rows[row + asset_column(k, METRIC_IMPACT_RETURN)] = expm1(impact_log[k]);
+    }
+    rows[row + system_column(METRIC_SYSTEM_LIQUIDATED_NOTIONAL)] = liquidated_notional_usd;
+    rows[row + system_column(METRIC_FORCED_SELLING)] = forced_selling_usd;
+    rows[row + ROW_LEN] = select(0.0, 1.0, rounds_exhausted);
+}
+
+// Funds have no liquidations (MODEL.md §7.3).
+fn write_fund_row(row: u32, cohort: u32, loss: f32) {
+    rows[row + cohort_column(cohort, METRIC_LOSS)] = loss;
+    rows[row + cohort_column(cohort, METRIC_LIQUIDATED_NOTIONAL)] = 0.0;
+    rows[row + cohort_column(cohort, METRIC_ACCOUNTS_LIQUIDATED)] = 0.0;
+    rows[row + cohort_column(cohort, METRIC_BAD_DEBT)] = 0.0;
+}

@@ -1,0 +1,237 @@
+//! Which engine runs a simulation: the CPU reference engine, or the GPU engine on a chosen
+//! adapter, or — for `auto` — a hardware GPU when there is one, else whichever of the CPU
+//! engine and a software adapter is faster on this machine (measured, not guessed). With
+//! `auto`, a GPU that fails falls back to the CPU engine and says so.
+
+use std::ops::Range;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use super::gpu::{GpuEngine, list_adapters, run_gpu};
+use super::{BackendInfo, RunControl, RunOutput, run_cpu};
+use crate::model::Model;
+use crate::{Error, Result};
+
+/// What the user asked for (`--backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// Runs below this many paths stay on the CPU under `auto` when only a software adapter
+/// exists: the shader compile alone costs more than the whole run.
+const AUTO_SOFTWARE_MIN_PATHS: u64 = 50_000;
+/// Paths each engine simulates when `auto` times them against each other.
+const AUTO_PROBE_PATHS: u64 = 2_048;
+
+/// A ready engine.
+pub enum Engine {
+    Cpu {
+        /// A dedicated pool when `--threads` was given, else the global one.
+        pool: Option<rayon::ThreadPool>,
+    },
+    Gpu {
+        engine: Box<GpuEngine>,
+        /// Whether a GPU failure may fall back to the CPU (`auto`).
+        fallback: bool,
+    },
+}
+
+/// The engine chosen, and why (shown in the summary when `auto` decided).
+pub struct Selection {
+    pub engine: Engine,
+    pub reason: Option<String>,
+}
+
+impl Engine {
+    /// The CPU engine on `threads` workers (default: one per core).
+    pub fn cpu(threads: Option<usize>) -> Result<Engine> {
+        let pool = match threads {
+            None => None,
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".to_string())),
+            Some(count) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(count)
+                    .build()
+                    .map_err(|error| {
+                        Error::Runtime(format!("cannot start {count} threads: {error}"))
+                    })?,
+            ),
+        };
+        Ok(Engine::Cpu { pool })
+    }
+
+    /// Opens the engine for `choice`; `model` and `paths` inform `auto`.
+    pub fn select(
+        choice: BackendChoice,
+        adapter: Option<&str>,
+        threads: Option<usize>,
+        model: &Model,
+        paths: u64,
+    ) -> Result<Selection> {
+        if adapter.is_some() && choice == BackendChoice::Cpu {
+            return Err(Error::Usage(
+                "--adapter selects a GPU adapter: use it with --backend gpu or auto".to_string(),
+            ));
+        }
+        match choice {
+            BackendChoice::Cpu => Ok(Selection {
+                engine: Engine::cpu(threads)?,
+                reason: None,
+            }),
+            BackendChoice::Gpu => Ok(Selection {
+                engine: Engine::Gpu {
+                    engine: Box::new(GpuEngine::new(adapter)?),
+                    fallback: false,
+                },
+                reason: None,
+            }),
+            BackendChoice::Auto => auto(adapter, threads, model, paths),
+        }
+    }
+
+    /// Simulates global paths `paths` of `model`.
+    pub fn run(
+        &mut self,
+        model: &Model,
+        paths: Range<u64>,
+        control: &RunControl,
+    ) -> Result<RunOutput> {
+        match self {
+            Engine::Cpu { pool } => Ok(match pool {
+                Some(pool) => pool.install(|| run_cpu(model, paths, control)),
+                None => run_cpu(model, paths, control),
+            }),
+            Engine::Gpu { engine, fallback } => {
+                match run_gpu(engine, model, paths.clone(), control) {
+                    Ok(output) => Ok(output),
+                    Err(error) if *fallback => {
+                        eprintln!(
+                            "warning: the GPU engine failed ({error}); running on the CPU engine instead"
+                        );
+                        *self = Engine::cpu(None)?;
+                        self.run(model, paths, control)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        }
+    }
+
+    /// What the summary reports as `backend`.
+    pub fn info(&self) -> BackendInfo {
+        match self {
+            Engine::Cpu { pool } => BackendInfo {
+                kind: "cpu".to_string(),
+                adapter: format!(
+                    "firesale CPU engine ({} threads)",
+                    pool.as_ref()
+                        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
+                ),
+                selection: None,
+            },
+            Engine::Gpu { engine, .. } => engine.backend_info(),
+        }
+    }
+}
+
+/// `auto`: a hardware GPU if any; else, for runs big enough to pay for a shader compile,
+/// the faster of the CPU engine and a software adapter on a short timed probe.
+fn auto(
+    adapter: Option<&str>,
+    threads: Option<usize>,
+    model: &Model,
+    paths: u64,
+) -> Result<Selection> {
+    let adapters = list_adapters();
+    let matches = |name: &str| {
+        adapter.is_none_or(|wanted| name.to_lowercase().contains(&wanted.to_lowercase()))
+    };
+    let hardware = adapters
+        .iter()
+        .find(|a| a.device_type != "Cpu" && matches(&a.name));
+    let software = adapters
+        .iter()
+        .find(|a| a.device_type == "Cpu" && matches(&a.name));
+    let fallback_to_cpu = |why: String| -> Result<Selection> {
+        Ok(Selection {
+            engine: Engine::cpu(threads)?,
+            reason: Some(why),
+        })
+    };
+    let open = |name: &str| GpuEngine::new(Some(name));
+    if let Some(hardware) = hardware {
+        return match open(&hardware.name) {
+            Ok(engine) => Ok(Selection {
+                engine: Engine::Gpu {
+                    engine: Box::new(engine),
+                    fallback: true,
+                },
+                reason: Some(format!("auto: hardware GPU {}", hardware.name)),
+            }),
+            Err(error) => fallback_to_cpu(format!(
+                "auto: the GPU {} failed to open ({error}); CPU engine instead",
+                hardware.name
+            )),
+        };
+    }
+    let Some(software) = software else {
+        return fallback_to_cpu("auto: no GPU adapter found; CPU engine".to_string());
+    };
+    if paths < AUTO_SOFTWARE_MIN_PATHS {
+        return fallback_to_cpu(format!(
+            "auto: only a software adapter ({}); {paths} paths are too few to repay a shader compile, CPU engine",
+            software.name
+        ));
+    }
+    // Probed without fallback, so a failing GPU shows as failing rather than as the CPU.
+    let mut gpu = match open(&software.name) {
+        Ok(engine) => Engine::Gpu {
+            engine: Box::new(engine),
+            fallback: false,
+        },
+        Err(error) => {
+            return fallback_to_cpu(format!(
+                "auto: the software adapter {} failed to open ({error}); CPU engine",
+                software.name
+            ));
+        }
+    };
+    let mut cpu = Engine::cpu(threads)?;
+    let gpu_rate = probe_rate(&mut gpu, model);
+    let cpu_rate = probe_rate(&mut cpu, model)?;
+    let (engine, winner) = match (&gpu_rate, gpu) {
+        (Ok(gpu_rate), Engine::Gpu { engine, .. }) if *gpu_rate > cpu_rate => (
+            Engine::Gpu {
+                engine,
+                fallback: true,
+            },
+            software.name.as_str(),
+        ),
+        _ => (cpu, "the CPU engine"),
+    };
+    let gpu_text = gpu_rate.map_or_else(|e| format!("failed: {e}"), |r| format!("{r:.0} paths/s"));
+    Ok(Selection {
+        engine,
+        reason: Some(format!(
+            "auto: timed {AUTO_PROBE_PATHS} paths: CPU {cpu_rate:.0} paths/s, {} {gpu_text}; chose {winner}",
+            software.name
+        )),
+    })
+}
+
+/// Warm paths per second of `engine` on `model` (a first probe run warms it up).
+fn probe_rate(engine: &mut Engine, model: &Model) -> Result<f64> {
+    let cancel = AtomicBool::new(false);
+    let control = RunControl {
+        dump_paths: 0,
+        cancel: &cancel,
+        progress: &|_| {},
+    };
+    engine.run(model, 0..AUTO_PROBE_PATHS / 4, &control)?;
+    let started = Instant::now();
+    engine.run(model, 0..AUTO_PROBE_PATHS, &control)?;
+    Ok(AUTO_PROBE_PATHS as f64 / started.elapsed().as_secs_f64())
+}

@@ -1,0 +1,318 @@
+//! The parameter buffer of the path shader: a fixed-size [`Header`] (rewritten per chunk)
+//! followed by the model's words, laid out in named sections whose offsets become the
+//! `P_*` constants of the generated shader header. Everything comes from the CPU engine's
+//! [`Plan`], so both engines read the same numbers (the GPU in f32).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::engine::cpu::plan::{CALM, Plan, STRESS};
+
+/// The per-chunk header. Keep in sync with `struct Header` in `shaders/params.wgsl`
+/// (a unit test compares the two layouts).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct Header {
+    pub seed_lo: u32,
+    pub seed_hi: u32,
+    /// Global index of the chunk's first path, as (low, high) words.
+    pub path_base_lo: u32,
+    pub path_base_hi: u32,
+    /// Paths in this chunk.
+    pub path_count: u32,
+    /// Invocations along x of the 2D dispatch: path = y·paths_per_row + x.
+    pub paths_per_row: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+}
+
+impl Header {
+    pub fn new(seed: u64, path_base: u64, path_count: u32, paths_per_row: u32) -> Self {
+        Header {
+            seed_lo: seed as u32,
+            seed_hi: (seed >> 32) as u32,
+            path_base_lo: path_base as u32,
+            path_base_hi: (path_base >> 32) as u32,
+            path_count,
+            paths_per_row,
+            _pad0: 0,
+            _pad1: 0,
+        }
+    }
+}
+
+/// The model's words and where each section starts (in words after the header).
+#[derive(Debug, Clone)]
+pub struct ParamWords {
+    pub words: Vec<u32>,
+    /// (constant name, offset), in layout order.
+    pub sections: Vec<(&'static str, u32)>,
+    /// Buckets per margin book in the dense bucket arrays (≥ 1).
+    pub max_buckets: usize,
+}
+
+impl ParamWords {
+    fn section(&mut self, name: &'static str, values: impl IntoIterator<Item = u32>) {
+        let offset = u32::try_from(self.words.len()).expect("parameters fit in u32 offsets");
+        self.sections.push((name, offset));
+        self.words.extend(values);
+    }
+
+    fn section_f32(&mut self, name: &'static str, values: impl IntoIterator<Item = f64>) {
+        self.section(name, values.into_iter().map(|v| (v as f32).to_bits()));
+    }
+
+    /// Lays out every parameter the path shader reads.
+    pub fn new(plan: &Plan) -> Self {
+        let k = plan.assets;
+        let max_buckets = plan
+            .margin
+            .iter()
+            .map(|book| book.gross_usd.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let mut p = ParamWords {
+            words: Vec::new(),
+            sections: Vec::new(),
+            max_buckets,
+        };
+        let regimes = [CALM, STRESS];
+        p.section(
+            "P_INITIAL_STRESS",
+            word_threshold(plan.initial_stress_probability),
+        );
+        p.section(
+            "P_SWITCH",
+            plan.switch_probability
+                .iter()
+                .flat_map(|&q| word_threshold(q)),
+        );
+        p.section_f32(
+            "P_DRIFT",
+            regimes.iter().flat_map(|&s| plan.drift_per_step[s].clone()),
+        );
+        p.section_f32(
+            "P_VOL",
+            regimes.iter().flat_map(|&s| plan.vol_per_step[s].clone()),
+        );
+        p.section_f32(
+            "P_CHOLESKY",
+            regimes.iter().flat_map(|&s| plan.cholesky[s].clone()),
+        );
+        p.section_f32(
+            "P_DEPTH",
+            regimes.iter().flat_map(|&s| plan.depth_usd[s].clone()),
+        );
+        p.section_f32("P_IMPACT_DECAY", [plan.impact_decay_per_step]);
+
+        let jumps = &plan.jumps;
+        p.section(
+            "P_JUMP_FIRE",
+            jumps
+                .iter()
+                .flat_map(|j| word_threshold(j.fire_probability)),
+        );
+        p.section_f32("P_JUMP_MEAN", jumps.iter().map(|j| j.mean_log));
+        p.section_f32("P_JUMP_STDEV", jumps.iter().map(|j| j.stdev_log));
+        p.section_f32(
+            "P_JUMP_LOADING",
+            jumps.iter().flat_map(|j| dense(&j.loadings, k)),
+        );
+
+        let margin = &plan.margin;
+        let per_bucket = |values: fn(&crate::engine::cpu::plan::MarginPlan) -> &Vec<f64>| {
+            margin
+                .iter()
+                .flat_map(move |book| padded(values(book), max_buckets))
+                .collect::<Vec<f64>>()
+        };
+        p.section("P_MARGIN_COHORT", margin.iter().map(|b| b.cohort as u32));
+        p.section(
+            "P_MARGIN_IMPACT",
+            margin.iter().map(|b| u32::from(b.impact)),
+        );
+        p.section(
+            "P_MARGIN_BUCKETS",
+            margin.iter().map(|b| b.gross_usd.len() as u32),
+        );
+        p.section_f32(
+            "P_MARGIN_WEIGHT",
+            margin.iter().flat_map(|b| dense(&b.weights, k)),
+        );
+        p.section_f32("P_MARGIN_EQUITY", margin.iter().map(|b| b.equity_usd));
+        p.section_f32(
+            "P_MARGIN_MAINTENANCE",
+            margin.iter().map(|b| b.maintenance_margin),
+        );
+        p.section_f32("P_MARGIN_FEE", margin.iter().map(|b| b.liquidation_fee));
+        p.section_f32("P_MARGIN_ACCOUNTS", margin.iter().map(|b| b.accounts));
+        p.section_f32(
+            "P_MARGIN_INVERSE_LEVERAGE",
+            per_bucket(|b| &b.inverse_leverage),
+        );
+        p.section_f32("P_MARGIN_EQUITY_SHARE", per_bucket(|b| &b.equity_share));
+        p.section_f32("P_MARGIN_GROSS", per_bucket(|b| &b.gross_usd));
+
+        let etfs = &plan.etfs;
+        p.section("P_ETF_COHORT", etfs.iter().map(|e| e.cohort as u32));
+        p.section("P_ETF_IMPACT", etfs.iter().map(|e| u32::from(e.impact)));
+        p.section("P_ETF_EVERY_STEPS", etfs.iter().map(|e| e.every_steps));
+        p.section_f32(
+            "P_ETF_WEIGHT",
+            etfs.iter().flat_map(|e| dense(&e.weights, k)),
+        );
+        p.section_f32("P_ETF_AUM", etfs.iter().map(|e| e.aum_usd));
+        p.section_f32("P_ETF_LEVERAGE", etfs.iter().map(|e| e.leverage));
+
+        let funds = &plan.vol_targets;
+        p.section("P_VOL_TARGET_COHORT", funds.iter().map(|f| f.cohort as u32));
+        p.section(
+            "P_VOL_TARGET_IMPACT",
+            funds.iter().map(|f| u32::from(f.impact)),
+        );
+        p.section(
+            "P_VOL_TARGET_EVERY_STEPS",
+            funds.iter().map(|f| f.every_steps),
+        );
+        p.section_f32(
+            "P_VOL_TARGET_WEIGHT",
+            funds.iter().flat_map(|f| dense(&f.weights, k)),
+        );
+        p.section_f32("P_VOL_TARGET_EQUITY", funds.iter().map(|f| f.equity_usd));
+        p.section_f32(
+            "P_VOL_TARGET_TARGET_VOL",
+            funds.iter().map(|f| f.target_vol),
+        );
+        p.section_f32(
+            "P_VOL_TARGET_MAX_LEVERAGE",
+            funds.iter().map(|f| f.max_leverage),
+        );
+        p.section_f32(
+            "P_VOL_TARGET_INITIAL_VOL",
+            funds.iter().map(|f| f.initial_vol),
+        );
+        p.section_f32("P_VOL_TARGET_EWMA_KEEP", funds.iter().map(|f| f.ewma_keep));
+        p.section_f32(
+            "P_VOL_TARGET_INTERVAL_YEARS",
+            funds.iter().map(|f| f.interval_years),
+        );
+        p
+    }
+
+    /// The whole buffer: `header` then the words.
+    pub fn buffer_bytes(&self, header: &Header) -> Vec<u8> {
+        let mut bytes = bytemuck::bytes_of(header).to_vec();
+        bytes.extend_from_slice(bytemuck::cast_slice(&self.words));
+        bytes
+    }
+}
+
+/// Sparse weights as a dense per-asset vector (0 where absent).
+fn dense(weights: &[crate::model::Weight], assets: usize) -> Vec<f64> {
+    let mut values = vec![0.0; assets];
+    for w in weights {
+        values[w.asset] = w.weight;
+    }
+    values
+}
+
+/// `values` padded with zeros to `len`.
+fn padded(values: &[f64], len: usize) -> Vec<f64> {
+    let mut out = values.to_vec();
+    out.resize(len, 0.0);
+    out
+}
+
+/// A probability p as (count, all): the number of words w with (w + ½)/2^32 < p (exact in
+/// f64, as the CPU engine compares), and 1 when that count is 2^32. Then `u < p` is
+/// `all != 0 || w < count` (`word_below` in `shaders/philox.wgsl`), bit-exact with the CPU.
+pub fn word_threshold(p: f64) -> [u32; 2] {
+    let x = p * 4_294_967_296.0;
+    if x.is_nan() || x <= 0.5 {
+        return [0, 0];
+    }
+    let floor = x.floor();
+    let count = if floor + 0.5 < x { floor + 1.0 } else { floor };
+    if count >= 4_294_967_296.0 {
+        [0, 1]
+    } else {
+        [count as u32, 0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::uniform_from_word;
+    use std::mem::offset_of;
+
+    fn below(word: u32, [count, all]: [u32; 2]) -> bool {
+        all != 0 || word < count
+    }
+
+    #[test]
+    fn word_threshold_agrees_with_the_uniform_comparison() {
+        let probabilities = [
+            0.0,
+            1e-12,
+            0.002,
+            0.02,
+            0.1,
+            0.5,
+            1.0 / 3.0,
+            0.999_999_999_9,
+            1.0,
+        ];
+        for p in probabilities {
+            let threshold = word_threshold(p);
+            let edge = (p * 4_294_967_296.0) as u64;
+            for word in edge.saturating_sub(3)..(edge + 3).min(1 << 32) {
+                let word = word as u32;
+                assert_eq!(
+                    below(word, threshold),
+                    uniform_from_word(word) < p,
+                    "p = {p}, word = {word}"
+                );
+            }
+            for word in [0, 1, u32::MAX / 2, u32::MAX - 1, u32::MAX] {
+                assert_eq!(below(word, threshold), uniform_from_word(word) < p);
+            }
+        }
+    }
+
+    /// The Rust header and the WGSL `Header` have the same size and member offsets.
+    #[test]
+    fn header_layout_matches_the_shader() {
+        let module = naga::front::wgsl::parse_str(include_str!("../../../shaders/params.wgsl"))
+            .expect("params.wgsl parses");
+        let mut layouter = naga::proc::Layouter::default();
+        layouter
+            .update(module.to_ctx())
+            .expect("params.wgsl lays out");
+        let (handle, ty) = module
+            .types
+            .iter()
+            .find(|(_, ty)| ty.name.as_deref() == Some("Header"))
+            .expect("params.wgsl declares Header");
+        let naga::TypeInner::Struct { members, span } = &ty.inner else {
+            panic!("Header is a struct");
+        };
+        assert_eq!(*span as usize, size_of::<Header>());
+        assert_eq!(layouter[handle].size as usize, size_of::<Header>());
+        let rust_offsets = [
+            ("seed_lo", offset_of!(Header, seed_lo)),
+            ("seed_hi", offset_of!(Header, seed_hi)),
+            ("path_base_lo", offset_of!(Header, path_base_lo)),
+            ("path_base_hi", offset_of!(Header, path_base_hi)),
+            ("path_count", offset_of!(Header, path_count)),
+            ("paths_per_row", offset_of!(Header, paths_per_row)),
+            ("_pad0", offset_of!(Header, _pad0)),
+            ("_pad1", offset_of!(Header, _pad1)),
+        ];
+        assert_eq!(members.len(), rust_offsets.len());
+        for (member, (name, offset)) in members.iter().zip(rust_offsets) {
+            assert_eq!(member.name.as_deref(), Some(name));
+            assert_eq!(member.offset as usize, offset, "offset of {name}");
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The GPU engine against the CPU reference engine, on whatever adapter wgpu finds (Mesa's
+//! lavapipe in CI: real shaders, no GPU). No adapter is a failure, never a silent skip.
+//!
+//! Tolerances and where they come from:
+//! - Stream words: bit for bit (integer arithmetic on both sides).
+//! - Normals: 1e-5 absolute. f32 rounds u to 2^−24 relative and the angle to a few ULP; the
+//!   radius is at most sqrt(2·ln 2^32) ≈ 6.7, so the error stays near 1e-6.
+//! - Per-path metrics: 1e-4 of the metric's scale ([`scales`]): a cohort's initial equity
+//!   (aum) for its USD metrics, its account count for `accounts_liquidated`, 1 for asset
+//!   returns, drawdowns and impact returns, the initial gross exposure of every book and
+//!   fund together for the system metrics, and at least the largest |CPU value| of the
+//!   column everywhere. f32 carries about 7 digits; 168 steps of sums lose one or two, and
+//!   sqrt impact amplifies the error of small net flows (g'(q) grows as q → 0).
+//! - Except paths where a liquidation decision differs: the breach test 1/L + R < m·A is a
+//!   threshold, and when a book sits within f32 rounding (~1e-7) of it the engines may
+//!   liquidate a bucket at different steps, after which the cascade takes another course.
+//!   Such a path liquidates something in one engine at least; they must be rare (at most
+//!   1% of paths: the margin has a smooth distribution, so the chance that it lands within
+//!   1e-7 of the threshold over 168 steps and 16 buckets is far below that).
+//! - Summary quantiles: 0.5% relative from each engine's sketch, plus the f32 allowance,
+//!   plus the shift that the divergent paths can cause (the neighbouring order statistics).
+
+use std::sync::atomic::AtomicBool;
+
+use firesale::engine::gpu::probe::{StreamRequest, probe_stream};
+use firesale::engine::gpu::{GpuEngine, run_gpu};
+use firesale::engine::metrics::{
+    ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
+    SYSTEM_LIQUIDATED_NOTIONAL,
+};
+use firesale::engine::{RunControl, RunOutput, run_cpu};
+use firesale::model::{CohortKind, Model};
+use firesale::rng::StepStream;
+use firesale::summary::STATS_QUANTILES;
+
+/// The GPU engine on the adapter wgpu prefers; fails (with the reason) when there is none.
+fn engine() -> GpuEngine {
+    match GpuEngine::new(None) {
+        Ok(engine) => engine,
+        Err(error) => panic!(
+            "no GPU adapter for the GPU tests ({error}); install Mesa's lavapipe \
+             (mesa-vulkan-drivers) to run them without a GPU{}",
+            if std::env::var_os("CI").is_some() {
+                " — CI must provide one"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+fn control(cancel: &AtomicBool, dump: u64) -> RunControl<'_> {
+    RunControl {
+        dump_paths: dump,
+        cancel,
+        progress: &|_| {},
+    }
+}
+
+#[test]
+fn philox_words_are_bit_exact_and_normals_within_1e_5() {
+    let engine = engine();
+    let mut requests = Vec::new();
+    for seed in [0, 1, 7, (1 << 32) + 5, u64::MAX] {
+        for path in [0, 1, 12_345, 1 << 32, (1 << 32) + 7, u64::MAX - 3] {
+            for step in [0, 1, 168, u32::MAX] {
+                requests.push(StreamRequest { seed, path, step });
+            }
+        }
+    }
+    let samples = probe_stream(&engine, &requests).expect("stream probe runs");
+    for (request, sample) in requests.iter().zip(&samples) {
+        let mut words = StepStream::new(request.seed, request.path, request.step);
+        let expected: Vec<u32> = sample.words.iter().map(|_| words.next_word()).collect();
+        assert_eq!(sample.words, expected, "{request:?}");
+        let mut normals = StepStream::new(request.seed, request.path, request.step);
+        for pair in sample.normals.chunks_exact(2) {
+            let (z0, z1) = normals.next_normal_pair();
+            for (gpu, cpu) in [(pair[0], z0), (pair[1], z1)] {
+                assert!(
+                    (f64::from(gpu) - cpu).abs() <= 1e-5,
+                    "{request:?}: GPU normal {gpu} vs CPU {cpu}"
+                );
+            }
+        }
+    }
+}
+
+/// Per column: the scale its tolerance is relative to (see the module doc).
+fn scales(model: &Model, cpu: &RunOutput) -> Vec<f64> {
+    let layout = MetricLayout::new(model);
+    let mut natural = vec![1.0; layout.len()];
+    let mut system_gross = 0.0;
+    for (c, cohort) in model.cohorts.iter().enumerate() {
+        let (equity, accounts, gross) = match &cohort.kind {
+            CohortKind::Margin(book) => {
+                let leverage: f64 = book
+                    .buckets
+                    .iter()
+                    .map(|b| b.leverage * b.equity_share)
+                    .sum();
+                (book.equity_usd, book.accounts, book.equity_usd * leverage)
+            }
+            CohortKind::LeveragedEtf(etf) => (etf.aum_usd, 1.0, etf.aum_usd * etf.leverage.abs()),
+            CohortKind::VolTarget(fund) => (
+                fund.equity_usd,
+                1.0,
+                fund.equity_usd * fund.max_leverage.min(fund.target_vol / fund.initial_vol),
+            ),
+        };
+        for metric in [LOSS, LIQUIDATED_NOTIONAL, BAD_DEBT] {
+            natural[layout.cohort(c, metric)] = equity;
+        }
+        natural[layout.cohort(c, ACCOUNTS_LIQUIDATED)] = accounts;
+        system_gross += gross;
+    }
+    for metric in [SYSTEM_LIQUIDATED_NOTIONAL, FORCED_SELLING] {
+        natural[layout.system(metric)] = system_gross;
+    }
+    natural
+        .iter()
+        .enumerate()
+        .map(|(c, &unit)| {
+            cpu.dump_rows
+                .iter()
+                .fold(unit, |m, row| m.max(row[c].abs()))
+        })
+        .collect()
+}
+
+struct Comparison {
+    cpu: RunOutput,
+    gpu: RunOutput,
+    /// Paths whose metrics differ beyond tolerance, all of them with a liquidation.
+    divergent: Vec<usize>,
+}
+
+/// Runs `paths` paths on both engines and compares every path's row.
+fn compare(model: &Model, paths: u64) -> Comparison {
+    let cancel = AtomicBool::new(false);
+    let cpu = run_cpu(model, 0..paths, &control(&cancel, paths));
+    let mut engine = engine();
+    let gpu = run_gpu(&mut engine, model, 0..paths, &control(&cancel, paths)).expect("GPU run");
+    assert_eq!(gpu.totals.paths, paths);
+    assert_eq!(gpu.dump_rows.len(), paths as usize);
+    assert_eq!(gpu.totals.nonfinite_values(), 0);
+
+    let layout = MetricLayout::new(model);
+    let columns = layout.column_names(model);
+    let scales = scales(model, &cpu);
+    let liquidated =
+        |row: &[f64]| (0..layout.cohorts).any(|c| row[layout.cohort(c, ACCOUNTS_LIQUIDATED)] > 0.0);
+    let mut divergent = Vec::new();
+    for (path, (c_row, g_row)) in cpu.dump_rows.iter().zip(&gpu.dump_rows).enumerate() {
+        let mismatch = (0..layout.len()).find(|&c| (c_row[c] - g_row[c]).abs() > 1e-4 * scales[c]);
+        if let Some(c) = mismatch {
+            assert!(
+                liquidated(c_row) || liquidated(g_row),
+                "path {path}, {}: CPU {} vs GPU {} (scale {}), with no liquidation",
+                columns[c],
+                c_row[c],
+                g_row[c],
+                scales[c]
+            );
+            divergent.push(path);
+        }
+    }
+    assert!(
+        divergent.len() as u64 * 100 <= paths,
+        "{} of {paths} paths took another liquidation course: {:?}",
+        divergent.len(),
+        divergent
+    );
+    Comparison {
+        cpu,
+        gpu,
+        divergent,
+    }
+}
+
+/// Summary quantiles agree within the sketches' 0.5%, the f32 allowance, and the order
+/// statistics the divergent paths can move the quantile to.
+fn check_quantiles(model: &Model, comparison: &Comparison) {
+    let layout = MetricLayout::new(model);
+    let columns = layout.column_names(model);
+    let shift = comparison.divergent.len();
+    let scales = scales(model, &comparison.cpu);
+    for (c, name) in columns.iter().enumerate() {
+        let mut sorted: Vec<f64> = comparison.cpu.dump_rows.iter().map(|r| r[c]).collect();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len();
+        let scale = scales[c];
+        for (label, q) in STATS_QUANTILES {
+            let cpu = comparison.cpu.totals.metrics[c].quantile(q);
+            let gpu = comparison.gpu.totals.metrics[c].quantile(q);
+            let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+            let low = sorted[rank.saturating_sub(shift)].min(cpu);
+            let high = sorted[(rank + shift).min(n - 1)].max(cpu);
+            let slack = 0.01 * cpu.abs().max(gpu.abs()) + 1e-4 * scale;
+            assert!(
+                gpu >= low - slack && gpu <= high + slack,
+                "{name} quantile {label}: GPU {gpu} vs CPU {cpu} (allowed {low}..{high} ± {slack})"
+            );
+        }
+    }
+}
+
+fn check_scenario(name: &str) {
+    let model = firesale::scenario::load(name).expect("built-in scenario");
+    let comparison = compare(&model, 2000);
+    eprintln!(
+        "{name}: {} of 2000 paths took another liquidation course",
+        comparison.divergent.len()
+    );
+    check_quantiles(&model, &comparison);
+}
+
+#[test]
+fn crypto_unwind_paths_match_the_cpu_engine() {
+    check_scenario("crypto-unwind");
+}
+
+#[test]
+fn calm_market_paths_match_the_cpu_engine() {
+    check_scenario("calm-market");
+}
+
+/// A chunk boundary changes nothing: paths 0..n in one run equal the two halves' rows.
+#[test]
+fn rows_do_not_depend_on_the_path_range() {
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let cancel = AtomicBool::new(false);
+    let mut engine = engine();
+    let whole = run_gpu(&mut engine, &model, 0..300, &control(&cancel, 300)).expect("GPU run");
+    let tail = run_gpu(&mut engine, &model, 100..300, &control(&cancel, 300)).expect("GPU run");
+    assert_eq!(&whole.dump_rows[100..], &tail.dump_rows[..]);
+}
