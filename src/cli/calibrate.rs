@@ -46,12 +46,12 @@ pub struct Args {
     tolerance: f64,
     /// Lowest value searched (a scale for leverage and equity, default 0.01; a margin for
     /// maintenance_margin, default 0).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     min: Option<f64>,
     /// Highest value searched (default: 10 for a leverage scale, or just below where the most
     /// levered bucket reaches 1/maintenance_margin; 100 for an equity scale; just below
     /// 1/(highest leverage) for maintenance_margin).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max: Option<f64>,
     /// Engine the trials run on.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]

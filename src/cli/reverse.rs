@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long, default_value = "calm")]
     regime: String,
     /// Largest multiple of the shock searched (default: where the largest move reaches 99%).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_scale: Option<f64>,
     /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
     /// error).

@@ -101,22 +101,24 @@ impl Param {
         }
     }
 
-    /// The widest valid values (exclusive bound where the scenario would become invalid).
-    fn domain(self, kind: &CohortKind) -> (f64, f64) {
+    /// The exclusive upper bound of valid values (below it the scenario stays valid), and why.
+    fn edge(self, kind: &CohortKind) -> (f64, &'static str) {
         match (self, kind) {
-            (Param::Leverage, CohortKind::Margin(book)) if book.maintenance_margin > 0.0 => {
-                (0.0, 1.0 / (book.maintenance_margin * top_leverage(book)))
-            }
-            (Param::MaintenanceMargin, CohortKind::Margin(book)) => {
-                (0.0, (1.0 / top_leverage(book)).min(1.0))
-            }
-            _ => (0.0, f64::INFINITY),
+            (Param::Leverage, CohortKind::Margin(book)) if book.maintenance_margin > 0.0 => (
+                1.0 / (book.maintenance_margin * top_leverage(book)),
+                " (there the most levered bucket would reach 1/maintenance_margin and start in breach)",
+            ),
+            (Param::MaintenanceMargin, CohortKind::Margin(book)) => (
+                (1.0 / top_leverage(book)).min(1.0),
+                " (1/the most levered bucket's leverage: from there that bucket would start in breach)",
+            ),
+            _ => (f64::INFINITY, ""),
         }
     }
 
     /// The range searched when `--min`/`--max` are not given.
     pub fn default_range(self, kind: &CohortKind) -> (f64, f64) {
-        let (_, edge) = self.domain(kind);
+        let (edge, _) = self.edge(kind);
         match self {
             Param::Leverage => (SCALE_FLOOR, LEVERAGE_SCALE_CAP.min(edge * (1.0 - EDGE))),
             Param::Equity => (SCALE_FLOOR, EQUITY_SCALE_CAP),
@@ -125,7 +127,7 @@ impl Param {
     }
 
     /// The searched range: the default, narrowed or widened by `--min`/`--max`, which must
-    /// keep the scenario valid.
+    /// keep the scenario valid (a scale above 0, a margin from 0, both below the edge).
     pub fn range(
         self,
         kind: &CohortKind,
@@ -133,34 +135,27 @@ impl Param {
         max: Option<f64>,
     ) -> Result<(f64, f64)> {
         let (default_lo, default_hi) = self.default_range(kind);
-        let (floor, edge) = self.domain(kind);
+        let (edge, why) = self.edge(kind);
         let lo = min.unwrap_or(default_lo);
         let hi = max.unwrap_or(default_hi);
-        let what = if self.is_scale() {
-            format!("a scale on the cohort's {}", self.name())
-        } else {
-            "the maintenance margin".to_string()
-        };
         for (flag, value) in [("--min", lo), ("--max", hi)] {
-            let low_ok = if self.is_scale() {
-                value > floor
+            let above_floor = if self.is_scale() {
+                value > 0.0
             } else {
-                value >= floor
+                value >= 0.0
             };
-            if !value.is_finite() || !low_ok || value >= edge {
-                let allowed = match (self.is_scale(), edge.is_finite()) {
-                    (true, true) => format!("above 0 and below {edge:.6}"),
-                    (true, false) => "above 0".to_string(),
-                    (false, _) => format!("from 0 to below {edge:.6}"),
-                };
-                let why = if edge.is_finite() {
-                    " (at the upper end the cohort's most levered bucket would reach 1/maintenance_margin)"
+            if !(value.is_finite() && above_floor && value < edge) {
+                let what = if self.is_scale() {
+                    format!("a scale on the cohort's {} must be above 0", self.name())
                 } else {
-                    ""
+                    "the maintenance margin must be at least 0".to_string()
                 };
-                return Err(Error::Usage(format!(
-                    "{flag} {value}: {what} must be {allowed}{why}"
-                )));
+                let below = if edge.is_finite() {
+                    format!(" and below {edge:.6}{why}")
+                } else {
+                    String::new()
+                };
+                return Err(Error::Usage(format!("{flag} {value}: {what}{below}")));
             }
         }
         if lo >= hi {
