@@ -412,9 +412,9 @@ fn bad_calibrations_are_usage_errors() {
                 "--target",
                 "var99<=1e9",
                 "--backend",
-                "gpu",
+                "tpu",
             ],
-            "--backend gpu",
+            "invalid value 'tpu' for '--backend <BACKEND>'",
         ),
         (
             &[
@@ -433,6 +433,10 @@ fn bad_calibrations_are_usage_errors() {
     for (flags, needle) in cases {
         let mut args = vec!["calibrate", "crypto-unwind"];
         args.extend_from_slice(flags);
+        if !flags.contains(&"--paths") {
+            // Should a check be missing, the run stays short and the test fails fast.
+            args.extend_from_slice(&["--paths", "20"]);
+        }
         let output = firesale(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
@@ -492,4 +496,49 @@ fn the_command_writes_the_calibration_as_json() {
         stderr.contains("largest leverage meeting es99<=$20M"),
         "{stderr}"
     );
+}
+
+/// The trials run on the engine `--backend` picks, every trial on the same one: the GPU engine
+/// (on whatever adapter wgpu finds; Mesa's lavapipe in CI) and the CPU engine simulate the same
+/// paths (MODEL.md §2), so they find the same limit up to the few paths whose liquidation an f32
+/// rounding can flip (each 1/2,000 of P) and the search's tolerance (2%).
+#[test]
+fn the_trials_run_on_the_engine_the_backend_flag_picks() {
+    let dir = std::env::temp_dir().join(format!("firesale-calibrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let scenario = dir.join("one-asset.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"one-asset\"\n[simulation]\nsteps = 24\npaths = 2000\nseed = 5\n\
+         [[assets]]\nname = \"X\"\nprice = 1.0\nvol = 1.2\ndepth = 1.0e9\n\
+         [[cohorts]]\nname = \"book\"\nkind = \"margin\"\nequity = 1.0e6\n\
+         weights = { X = 1.0 }\nleverage = 5.0\nmaintenance_margin = 0.05\nimpact = false\n",
+    )
+    .expect("write");
+    let answer = |backend: &str| {
+        let output = firesale(&[
+            "calibrate",
+            scenario.to_str().expect("utf-8"),
+            "--cohort",
+            "book",
+            "--param",
+            "leverage",
+            "--target",
+            "p_liquidation<=0.05",
+            "--tolerance",
+            "0.02",
+            "--backend",
+            backend,
+            "--json",
+            "-",
+            "--quiet",
+        ]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "--backend {backend}: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(report["backend"]["kind"], backend);
+        report["value"].as_f64().expect("a limit")
+    };
+    let (gpu, cpu) = (answer("gpu"), answer("cpu"));
+    assert_close("limit on the GPU", gpu, cpu, 0.05 * cpu);
 }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{BackendChoice, emit};
+use firesale::engine::backend::Engine;
 use firesale::engine::metrics::RunTotals;
-use firesale::engine::{self, BackendInfo, RunControl};
+use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::questions::calibrate::{self, Problem, report};
 use firesale::report::file;
@@ -53,7 +54,8 @@ pub struct Args {
     /// 1/(highest leverage) for maintenance_margin).
     #[arg(long, allow_negative_numbers = true)]
     max: Option<f64>,
-    /// Engine the trials run on.
+    /// Engine the trials run on (`auto` chooses once, as `firesale run` does, for the
+    /// scenario at --paths; `WGPU_ADAPTER_NAME` and `WGPU_BACKEND` apply to the GPU).
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
@@ -87,7 +89,7 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(path) = &args.json {
         file::check_writable(path, "--json")?;
     }
-    let (backend, mut simulate) = engine_for(args.backend)?;
+    let (backend, mut simulate) = engine_for(args.backend, &model)?;
 
     let started = Instant::now();
     let status = status_line(args.quiet);
@@ -133,34 +135,26 @@ fn status_line(quiet: bool) -> ProgressBar {
     line
 }
 
-/// The engine every trial runs on: the one place that picks it.
+/// The engine every trial runs on, as `--backend` picks it (`auto` decides once, for the
+/// scenario at its path count): the one place that chooses it.
 fn engine_for(
     choice: BackendChoice,
+    model: &Model,
 ) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals>)> {
-    match choice {
-        BackendChoice::Auto | BackendChoice::Cpu => {}
-        BackendChoice::Gpu => {
-            return Err(Error::Usage(
-                "--backend gpu: calibrate runs its trials on the CPU engine for now; use --backend cpu (or auto)".to_string(),
-            ));
-        }
-    }
+    let selection = Engine::select(choice.into(), None, None, model, model.paths)?;
+    let mut engine = selection.engine;
     let backend = BackendInfo {
-        kind: "cpu".to_string(),
-        adapter: format!(
-            "firesale CPU reference engine ({} threads)",
-            rayon::current_num_threads()
-        ),
-        selection: None,
+        selection: selection.reason,
+        ..engine.info()
     };
-    let simulate = |model: &Model| {
+    let simulate = move |model: &Model| {
         let cancel = AtomicBool::new(false);
         let control = RunControl {
             dump_paths: 0,
             cancel: &cancel,
             progress: &|_| {},
         };
-        Ok(engine::run_cpu(model, 0..model.paths, &control).totals)
+        Ok(engine.run(model, 0..model.paths, &control)?.totals)
     };
     Ok((backend, simulate))
 }
