@@ -13,6 +13,7 @@ fn crypto_unwind(c: &mut Criterion) {
     let cancel = AtomicBool::new(false);
     let control = RunControl {
         dump_paths: 0,
+        per_step: false,
         cancel: &cancel,
         progress: &|_| {},
     };

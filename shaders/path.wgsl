@@ -5,8 +5,6 @@
 // Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
 
-const ROW_STRIDE: u32 = ROW_LEN + 1u;
-
 fn cohort_column(cohort: u32, metric: u32) -> u32 {
     return COHORT_METRICS * cohort + metric;
 }

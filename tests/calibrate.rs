@@ -4,9 +4,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{assert_close, discrete_barrier_probability, model, run};
+use common::{
+    assert_close, assert_refused, assert_success, discrete_barrier_probability, firesale_in, model,
+    run, scratch_dir,
+};
 use firesale::Result;
 use firesale::engine::metrics::RunTotals;
 use firesale::model::Model;
@@ -262,13 +263,6 @@ fn cpu() -> firesale::engine::BackendInfo {
     }
 }
 
-fn firesale(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 /// Bad cohorts, parameters, targets, ranges and backends exit with status 2, before any
 /// simulation, with an error line that names the flag and lists what is valid.
 #[test]
@@ -430,6 +424,7 @@ fn bad_calibrations_are_usage_errors() {
             "--paths must be at least 1",
         ),
     ];
+    let dir = scratch_dir("calibrate-refused");
     for (flags, needle) in cases {
         let mut args = vec!["calibrate", "crypto-unwind"];
         args.extend_from_slice(flags);
@@ -437,15 +432,7 @@ fn bad_calibrations_are_usage_errors() {
             // Should a check be missing, the run stays short and the test fails fast.
             args.extend_from_slice(&["--paths", "20"]);
         }
-        let output = firesale(&args);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("error: ")
-                && stderr.contains(needle)
-                && !stderr.contains("panicked"),
-            "{args:?}: expected '{needle}' in: {stderr}"
-        );
+        assert_refused(&firesale_in(&dir, &args), &["error: ", needle]);
     }
 }
 
@@ -453,25 +440,27 @@ fn bad_calibrations_are_usage_errors() {
 /// answer, the metric's interval, every trial, the engine.
 #[test]
 fn the_command_writes_the_calibration_as_json() {
-    let output = firesale(&[
-        "calibrate",
-        "crypto-unwind",
-        "--cohort",
-        "my-fund",
-        "--param",
-        "leverage",
-        "--target",
-        "es99<=$20M",
-        "--paths",
-        "400",
-        "--tolerance",
-        "0.05",
-        "--json",
-        "-",
-    ]);
+    let output = firesale_in(
+        &scratch_dir("calibrate-json"),
+        &[
+            "calibrate",
+            "crypto-unwind",
+            "--cohort",
+            "my-fund",
+            "--param",
+            "leverage",
+            "--target",
+            "es99<=$20M",
+            "--paths",
+            "400",
+            "--tolerance",
+            "0.05",
+            "--json",
+            "-",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&assert_success(&output)).expect("JSON");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["param"], "leverage");
     assert_eq!(report["target"]["metric"], "es99");
     assert_eq!(report["target"]["threshold"], 2.0e7);
@@ -504,11 +493,9 @@ fn the_command_writes_the_calibration_as_json() {
 /// rounding can flip (each 1/2,000 of P) and the search's tolerance (2%).
 #[test]
 fn the_trials_run_on_the_engine_the_backend_flag_picks() {
-    let dir = std::env::temp_dir().join(format!("firesale-calibrate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let scenario = dir.join("one-asset.toml");
+    let dir = scratch_dir("calibrate-backends");
     std::fs::write(
-        &scenario,
+        dir.join("one-asset.toml"),
         "name = \"one-asset\"\n[simulation]\nsteps = 24\npaths = 2000\nseed = 5\n\
          [[assets]]\nname = \"X\"\nprice = 1.0\nvol = 1.2\ndepth = 1.0e9\n\
          [[cohorts]]\nname = \"book\"\nkind = \"margin\"\nequity = 1.0e6\n\
@@ -516,26 +503,28 @@ fn the_trials_run_on_the_engine_the_backend_flag_picks() {
     )
     .expect("write");
     let answer = |backend: &str| {
-        let output = firesale(&[
-            "calibrate",
-            scenario.to_str().expect("utf-8"),
-            "--cohort",
-            "book",
-            "--param",
-            "leverage",
-            "--target",
-            "p_liquidation<=0.05",
-            "--tolerance",
-            "0.02",
-            "--backend",
-            backend,
-            "--json",
-            "-",
-            "--quiet",
-        ]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "--backend {backend}: {stderr}");
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let output = firesale_in(
+            &dir,
+            &[
+                "calibrate",
+                "one-asset.toml",
+                "--cohort",
+                "book",
+                "--param",
+                "leverage",
+                "--target",
+                "p_liquidation<=0.05",
+                "--tolerance",
+                "0.02",
+                "--backend",
+                backend,
+                "--json",
+                "-",
+                "--quiet",
+            ],
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&assert_success(&output)).expect("JSON");
         assert_eq!(report["backend"]["kind"], backend);
         report["value"].as_f64().expect("a limit")
     };

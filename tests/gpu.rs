@@ -19,19 +19,22 @@
 //!   1e-7 of the threshold over 168 steps and 16 buckets is far below that).
 //! - Summary quantiles: 0.5% relative from each engine's sketch, plus the f32 allowance,
 //!   plus the shift that the divergent paths can cause (the neighbouring order statistics).
+//! - The GPU's reduction against the host's reduction of the same f32 rows: exact (same
+//!   sketch buckets, exact sums, min, max and counts), and the f32 bucket index bit for bit.
 
 use std::sync::atomic::AtomicBool;
 
-use firesale::engine::gpu::probe::{StreamRequest, probe_stream};
+use firesale::engine::gpu::pipeline::PathPipeline;
+use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
 use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
-    SYSTEM_LIQUIDATED_NOTIONAL,
+    RunTotals, SYSTEM_LIQUIDATED_NOTIONAL,
 };
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::{CohortKind, Model};
 use firesale::rng::StepStream;
-use firesale::summary::STATS_QUANTILES;
+use firesale::summary::{QuantileSketch, STATS_QUANTILES};
 
 /// The GPU engine on the adapter wgpu prefers; fails (with the reason) when there is none.
 fn engine() -> GpuEngine {
@@ -52,6 +55,7 @@ fn engine() -> GpuEngine {
 fn control(cancel: &AtomicBool, dump: u64) -> RunControl<'_> {
     RunControl {
         dump_paths: dump,
+        per_step: false,
         cancel,
         progress: &|_| {},
     }
@@ -234,4 +238,146 @@ fn rows_do_not_depend_on_the_path_range() {
     let whole = run_gpu(&mut engine, &model, 0..300, &control(&cancel, 300)).expect("GPU run");
     let tail = run_gpu(&mut engine, &model, 100..300, &control(&cancel, 300)).expect("GPU run");
     assert_eq!(&whole.dump_rows[100..], &tail.dump_rows[..]);
+}
+
+/// The reduction's f32 bucket index equals the CPU sketch's index of the same value in f64:
+/// on both sides of every octave threshold of every binade (subnormals included), at the
+/// extremes, and on random bit patterns of both signs.
+#[test]
+fn f32_bucket_index_matches_the_cpu_sketch() {
+    let mut bits = Vec::new();
+    for exponent_field in 0u32..=254 {
+        for threshold in QuantileSketch::f32_octave_thresholds() {
+            for fraction in [threshold - 1, threshold, threshold + 1] {
+                bits.push((exponent_field << 23) | (fraction & 0x7f_ffff));
+            }
+        }
+        bits.extend([exponent_field << 23, (exponent_field << 23) | 0x7f_ffff]);
+    }
+    bits.extend([1, 2, 3, 0x7f_ffff, 0x80_0000, f32::MAX.to_bits()]);
+    let mut state = 3u64;
+    for _ in 0..100_000 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        bits.push((state >> 32) as u32);
+    }
+    let values: Vec<f32> = bits
+        .into_iter()
+        .map(f32::from_bits)
+        .filter(|v| v.is_finite() && *v != 0.0)
+        .collect();
+    let gpu = probe_buckets(&engine(), &values).expect("bucket probe runs");
+    for (value, index) in values.iter().zip(gpu) {
+        let cpu = QuantileSketch::bucket_index(f64::from(value.abs()));
+        assert_eq!(index, cpu, "{value:e} (bits {:#010x})", value.to_bits());
+    }
+}
+
+/// The totals the GPU reduces a chunk into equal (`==`) the host's reduction of the chunk's
+/// own f32 rows, read back with it: sketch buckets, exact sums, min, max, every count. The
+/// chunks merge into what one run over all their paths gives, and the device memory held is
+/// fixed when the pipeline is built, whatever the chunks run.
+fn check_reduction(name: &str) {
+    let model = firesale::scenario::load(name).expect("built-in scenario");
+    let layout = MetricLayout::new(&model);
+    let mut engine = engine();
+    let pipeline = PathPipeline::new(engine.device(), &model, 256).expect("pipeline");
+    assert_eq!(pipeline.chunk_paths, 256);
+    let device_bytes = pipeline.device_bytes();
+    let mut merged = RunTotals::new(layout);
+    for (first, count) in [(0, 256), (256, 256), (512, 100)] {
+        let chunk = pipeline
+            .run_chunk(engine.device(), first, count, count)
+            .expect("GPU chunk");
+        assert_eq!(chunk.rows.len(), count as usize);
+        let mut host = RunTotals::new(layout);
+        for i in 0..chunk.rows.len() {
+            let (values, exhausted) = chunk.rows.path(i);
+            let row: Vec<f64> = values.iter().copied().map(f64::from).collect();
+            host.add_path(&row, exhausted);
+        }
+        assert_eq!(chunk.totals, host, "{name}: chunk at {first}");
+        merged.merge(&chunk.totals);
+    }
+    assert_eq!(pipeline.device_bytes(), device_bytes);
+    eprintln!(
+        "{name}: {} of 612 paths ran out of rounds; liquidated paths {:?}",
+        merged.rounds_exhausted_paths, merged.liquidated_paths
+    );
+    drop(pipeline);
+    let cancel = AtomicBool::new(false);
+    let whole = run_gpu(&mut engine, &model, 0..612, &control(&cancel, 0)).expect("GPU run");
+    assert!(whole.dump_rows.is_empty());
+    assert_eq!(whole.totals, merged, "{name}: one run vs three chunks");
+}
+
+#[test]
+fn crypto_unwind_gpu_reduction_equals_the_host_reduction_of_its_rows() {
+    check_reduction("crypto-unwind");
+}
+
+#[test]
+fn calm_market_gpu_reduction_equals_the_host_reduction_of_its_rows() {
+    check_reduction("calm-market");
+}
+
+/// The reduction of values the model's paths rarely produce equals the host's: NaN and
+/// infinities (counted apart), ±0 (−0 the smaller, as `f64::total_cmp` has it), subnormals,
+/// the extremes of f32, and rounds-exhausted flags.
+#[test]
+fn reduction_of_special_values_equals_the_host_reduction() {
+    let layout = MetricLayout {
+        cohorts: 0,
+        assets: 0,
+    };
+    let special = [
+        0.0,
+        -0.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::from_bits(1),
+        -f32::from_bits(0x7f_ffff),
+        f32::MIN_POSITIVE,
+        f32::MAX,
+        f32::MIN,
+        1.0,
+        -1.5,
+        1e-30,
+        -7e20,
+    ];
+    let mut state = 11u64;
+    let mut rows = Vec::new();
+    for path in 0..3000 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let random = f32::from_bits((state >> 32) as u32);
+        let first = special[path % special.len()];
+        rows.extend([first, random, if path % 7 == 0 { 1.0 } else { 0.0 }]);
+    }
+    let gpu = probe_reduction(&engine(), layout, &rows).expect("reduction probe runs");
+    let mut host = RunTotals::new(layout);
+    for row in rows.chunks_exact(3) {
+        host.add_path(&[f64::from(row[0]), f64::from(row[1])], row[2] != 0.0);
+    }
+    assert_eq!(gpu, host);
+    assert!(host.rounds_exhausted_paths > 0 && host.nonfinite_values() > 0);
+}
+
+/// Only zeros (one of them −0) and one value: the extremes come through the keys intact.
+#[test]
+fn reduction_keeps_signed_zero_extremes() {
+    let layout = MetricLayout {
+        cohorts: 0,
+        assets: 0,
+    };
+    let rows = [0.0, -0.0, 0.0, -0.0, 0.0, 1.0, 0.0, 2.5, 0.0];
+    let gpu = probe_reduction(&engine(), layout, &rows).expect("reduction probe runs");
+    assert_eq!(gpu.metrics[0].min().to_bits(), (-0.0f64).to_bits());
+    assert_eq!(gpu.metrics[0].max().to_bits(), 0.0f64.to_bits());
+    assert_eq!(gpu.metrics[1].min(), -0.0);
+    assert_eq!(gpu.metrics[1].max(), 2.5);
+    assert_eq!(gpu.rounds_exhausted_paths, 1);
 }

@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{assert_rel, model, single_path};
+use common::{
+    assert_refused, assert_rel, assert_success, firesale_in, model, scratch_dir, single_path,
+};
 use firesale::engine::metrics::MetricLayout;
 use firesale::questions::replay::{self, ReplayReport};
 use firesale::questions::shocks;
@@ -306,37 +306,29 @@ fn shocks_files_are_checked_line_by_line() {
     }
 }
 
-fn firesale(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 /// The command writes the JSON report and the per-step CSV, and the shipped week of
 /// crypto-unwind replays: its BTC and ETH end near the reported −25% and −30%, the crypto perp
 /// books are liquidated, and the leveraged ETFs sell on the day of the crash.
 #[test]
 fn the_command_replays_the_shipped_week() {
-    let dir = std::env::temp_dir().join(format!("firesale-replay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir("replay-week");
+    let text = assert_success(&firesale_in(
+        &dir,
+        &[
+            "replay",
+            "crypto-unwind",
+            "--shocks",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/shocks/crypto-unwind-week.csv"
+            ),
+            "--json",
+            "week.json",
+            "--steps-out",
+            "steps.csv",
+        ],
+    ));
     let (json, steps) = (dir.join("week.json"), dir.join("steps.csv"));
-    let output = firesale(&[
-        "replay",
-        "crypto-unwind",
-        "--shocks",
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/shocks/crypto-unwind-week.csv"
-        ),
-        "--json",
-        json.to_str().expect("utf-8"),
-        "--steps-out",
-        steps.to_str().expect("utf-8"),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stderr: {stderr}");
-    let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("amplification") && text.contains("crypto-perp-longs"));
 
     let report: serde_json::Value =
@@ -374,18 +366,16 @@ fn the_command_replays_the_shipped_week() {
 /// Bad input exits with status 2 and says what is wrong.
 #[test]
 fn bad_replay_input_is_a_usage_error() {
-    let missing = firesale(&["replay", "crypto-unwind", "--shocks", "/nonexistent/w.csv"]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/w.csv"));
-    let path = std::env::temp_dir().join(format!("firesale-bad-{}.csv", std::process::id()));
-    std::fs::write(&path, "step,DOGE\n1,-0.5\n").expect("write");
-    let unknown = firesale(&[
-        "replay",
-        "crypto-unwind",
-        "--shocks",
-        path.to_str().expect("utf-8"),
-    ]);
-    let stderr = String::from_utf8_lossy(&unknown.stderr);
-    assert_eq!(unknown.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("unknown column 'DOGE'") && stderr.contains("BTC, ETH"));
+    let dir = scratch_dir("replay-bad");
+    let replay = |shocks: &str| firesale_in(&dir, &["replay", "crypto-unwind", "--shocks", shocks]);
+    assert_refused(&replay("/nonexistent/w.csv"), &["/nonexistent/w.csv"]);
+    std::fs::write(dir.join("bad.csv"), "step,DOGE\n1,-0.5\n").expect("write");
+    assert_refused(
+        &replay("bad.csv"),
+        &[
+            "--shocks bad.csv: line 1",
+            "unknown column 'DOGE'",
+            "BTC, ETH",
+        ],
+    );
 }

@@ -15,6 +15,7 @@ fn run_range(model: &Model, paths: std::ops::Range<u64>) -> RunOutput {
         paths,
         &RunControl {
             dump_paths: 64,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         },

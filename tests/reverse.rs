@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{assert_close, model};
+use common::{assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir};
 use firesale::model::Model;
 use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE};
 
@@ -210,13 +208,6 @@ maintenance_margin = 0.1
     assert!(report.key_levels.0.iter().all(|(name, _)| name == "book"));
 }
 
-fn firesale(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 /// Bad shocks, targets and flags exit with status 2 and say what is valid.
 #[test]
 fn bad_reverse_stress_tests_are_usage_errors() {
@@ -276,18 +267,11 @@ fn bad_reverse_stress_tests_are_usage_errors() {
             "--max-scale 3: must be above 0 and, so that no price falls to zero, below 2",
         ),
     ];
+    let dir = scratch_dir("reverse-refused");
     for (flags, needle) in cases {
         let mut args = vec!["reverse", "crypto-unwind"];
         args.extend_from_slice(flags);
-        let output = firesale(&args);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.starts_with("error: ")
-                && stderr.contains(needle)
-                && !stderr.contains("panicked"),
-            "{args:?}: expected '{needle}' in: {stderr}"
-        );
+        assert_refused(&firesale_in(&dir, &args), &["error: ", needle]);
     }
 }
 
@@ -295,19 +279,22 @@ fn bad_reverse_stress_tests_are_usage_errors() {
 /// key levels; a target out of reach says so with `found: false`.
 #[test]
 fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
-    let output = firesale(&[
-        "reverse",
-        "crypto-unwind",
-        "--shock",
-        "BTC=-0.10,ETH=-0.13,SOL=-0.16",
-        "--target",
-        "system:liquidated_notional>=1.45B",
-        "--json",
-        "-",
-    ]);
+    let dir = scratch_dir("reverse-json");
+    let output = firesale_in(
+        &dir,
+        &[
+            "reverse",
+            "crypto-unwind",
+            "--shock",
+            "BTC=-0.10,ETH=-0.13,SOL=-0.16",
+            "--target",
+            "system:liquidated_notional>=1.45B",
+            "--json",
+            "-",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&assert_success(&output)).expect("JSON");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["found"], true);
     let scale = report["scale"].as_f64().expect("scale");
     let btc = &report["shock_at_scale"]["BTC"];
@@ -335,20 +322,23 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
     );
     assert!(stderr.contains("Key price levels"), "{stderr}");
 
-    let out_of_reach = firesale(&[
-        "reverse",
-        "crypto-unwind",
-        "--shock",
-        "GLD=-0.01",
-        "--target",
-        "my-fund:bad_debt>=1e12",
-        "--json",
-        "-",
-        "--quiet",
-    ]);
-    assert!(out_of_reach.status.success());
+    let out_of_reach = firesale_in(
+        &dir,
+        &[
+            "reverse",
+            "crypto-unwind",
+            "--shock",
+            "GLD=-0.01",
+            "--target",
+            "my-fund:bad_debt>=1e12",
+            "--json",
+            "-",
+            "--quiet",
+        ],
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&assert_success(&out_of_reach)).expect("JSON");
     assert!(out_of_reach.stderr.is_empty(), "--quiet");
-    let report: serde_json::Value = serde_json::from_slice(&out_of_reach.stdout).expect("JSON");
     assert_eq!(report["found"], false);
     assert!(report["scale"].is_null());
     assert!(

@@ -109,6 +109,7 @@ fn measure(
     let cancel = AtomicBool::new(false);
     let control = RunControl {
         dump_paths: 0,
+        per_step: false,
         cancel: &cancel,
         progress: &|_| {},
     };

@@ -151,6 +151,7 @@ fn engine_for(
         let cancel = AtomicBool::new(false);
         let control = RunControl {
             dump_paths: 0,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         };

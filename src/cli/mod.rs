@@ -4,10 +4,13 @@ mod bench;
 mod calibrate;
 mod devices;
 mod emit;
+mod merge;
 mod replay;
 mod reverse;
 mod run;
 mod scenarios;
+mod slurm;
+mod state_out;
 mod validate;
 
 use std::path::PathBuf;
@@ -15,6 +18,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use firesale::Result;
+use firesale::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -52,6 +56,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
     },
+    /// Merge the state files of a sharded run (`run --shard I/N --state-out FILE`) into the
+    /// summary of the whole run.
+    Merge(merge::MergeArgs),
+    /// Write (and with --submit, submit) a Slurm job array that runs a scenario in shards,
+    /// and the job that merges them.
+    Slurm(slurm::SlurmArgs),
     /// Replay one path of given exogenous moves (e.g. last week's) through the full model.
     Replay(replay::Args),
     /// Find the largest leverage or size, or the smallest maintenance margin, of a cohort that
@@ -96,12 +106,24 @@ pub struct RunArgs {
     /// Write the per-path metrics of paths 0..N-1 to FILE as CSV.
     #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
     dump_paths: Option<Vec<String>>,
+    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
+    /// and PNG, and report.html, one self-contained page with all of them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// CPU worker threads (default: one per core). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
+    /// Run only shard I of N: the global paths floor(I*P/N)..floor((I+1)*P/N) of the P-path
+    /// run, with the same random numbers; `firesale merge` combines the shards' states.
+    #[arg(long, value_name = "I/N", requires = "state_out")]
+    shard: Option<Shard>,
+    /// Write the run's mergeable state (every summary and count, and which run and shard it
+    /// is) to FILE, whole or not at all.
+    #[arg(long, value_name = "FILE")]
+    state_out: Option<PathBuf>,
 }
 
 impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
@@ -126,6 +148,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             paths,
             json,
         } => bench::run(&scenario, &paths, json.as_ref()),
+        Command::Merge(args) => merge::run(&args),
+        Command::Slurm(args) => slurm::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Reverse(args) => reverse::run(&args),

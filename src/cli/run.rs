@@ -1,5 +1,5 @@
 //! `firesale run`: simulate a scenario on the chosen engine, print the summary, and write
-//! the JSON summary and the per-path CSV when asked.
+//! the JSON summary, the per-path CSV and the report folder when asked.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -9,15 +9,20 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::RunArgs;
+use super::{RunArgs, state_out};
 use firesale::engine::backend::Engine;
 use firesale::engine::{BackendInfo, RunControl};
+use firesale::report::sections::{self, RunResults};
 use firesale::report::summary::RunInfo;
-use firesale::report::{RunSummary, dump, file, terminal};
+use firesale::report::{RunSummary, bundle, dump, file, terminal};
+use firesale::scenario::Source;
+use firesale::shard::Shard;
+use firesale::shard::state::{Invocation, ShardRun};
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {
-    let mut model = firesale::scenario::load(&args.scenario)?;
+    let source = Source::load(&args.scenario)?;
+    let mut model = source.compile()?;
     if let Some(paths) = args.paths {
         if paths == 0 {
             return Err(Error::Usage("--paths must be at least 1".to_string()));
@@ -34,12 +39,20 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some((_, path)) = &dump {
         file::check_writable(path, "--dump-paths")?;
     }
+    if let Some(path) = &args.state_out {
+        file::check_writable(path, "--state-out")?;
+    }
+    if let Some(dir) = &args.out {
+        bundle::prepare_dir(dir, "--out")?;
+    }
+    let shard = args.shard.unwrap_or(Shard::WHOLE);
+    let paths = shard.paths(model.paths);
     let selection = Engine::select(
         args.backend.into(),
         args.adapter.as_deref(),
         args.threads,
         &model,
-        model.paths,
+        paths.end - paths.start,
     )?;
     let mut engine = selection.engine;
 
@@ -48,16 +61,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
     // Ctrl-C stops the run between batches; the summary of the paths done is still printed
     // (marked partial). Failing to install the handler only loses that nicety.
     let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
-    let progress = progress_bar(model.paths, args.quiet);
+    let progress = progress_bar(paths.end - paths.start, args.quiet);
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {
         dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
+        per_step: args.out.is_some(),
         cancel: &cancel,
         progress: &report,
     };
 
     let started = Instant::now();
-    let output = engine.run(&model, 0..model.paths, &control)?;
+    let output = engine.run(&model, paths.clone(), &control)?;
     let backend = BackendInfo {
         selection: selection.reason,
         ..engine.info()
@@ -68,7 +82,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let summary = RunSummary::new(
         &RunInfo {
             model: &model,
-            paths_requested: model.paths,
+            paths_requested: paths.end - paths.start,
             partial: output.partial,
             backend: &backend,
             elapsed_seconds,
@@ -84,19 +98,42 @@ pub fn run(args: &RunArgs) -> Result<()> {
         }
         file::write_output(
             path,
-            dump::paths_csv(&model, 0, &output.dump_rows).as_bytes(),
+            dump::paths_csv(&model, paths.start, &output.dump_rows).as_bytes(),
         )?;
     }
     if let Some(path) = &args.json {
         file::write_output(path, summary.to_json().as_bytes())?;
     }
+    if let Some(dir) = &args.out {
+        let results = RunResults {
+            model: &model,
+            summary: &summary,
+            totals: &output.totals,
+            steps: output.steps.as_ref(),
+        };
+        sections::run_report(&results, summary.to_json()).write(dir)?;
+    }
     if !args.quiet {
-        let text = terminal::render(&summary);
+        let mut text = terminal::render(&summary);
+        if let Some(dir) = &args.out {
+            text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
+        }
         if args.json.as_deref() == Some(Path::new("-")) {
             eprint!("{text}");
         } else {
             print!("{text}");
         }
+    }
+    if let Some(path) = &args.state_out {
+        let run = ShardRun {
+            source: &source,
+            model: &model,
+            shard,
+            engine: (&backend).into(),
+            elapsed_seconds,
+            invocation: Invocation::current(),
+        };
+        state_out::write(path, run, output, args.quiet)?;
     }
     Ok(())
 }

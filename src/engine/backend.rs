@@ -227,6 +227,7 @@ fn probe_rate(engine: &mut Engine, model: &Model) -> Result<f64> {
     let cancel = AtomicBool::new(false);
     let control = RunControl {
         dump_paths: 0,
+        per_step: false,
         cancel: &cancel,
         progress: &|_| {},
     };

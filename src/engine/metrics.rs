@@ -1,6 +1,8 @@
 //! The per-path metrics every engine produces, their order (that of the `--dump-paths`
 //! columns of MODEL.md §6), and the totals a run reduces them into.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{CohortKind, Model};
 use crate::summary::MetricSummary;
 
@@ -27,7 +29,7 @@ pub const SYSTEM_LIQUIDATED_NOTIONAL: usize = 0;
 pub const FORCED_SELLING: usize = 1;
 
 /// Where each metric of a path sits in one flat row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricLayout {
     pub cohorts: usize,
     pub assets: usize,
@@ -88,8 +90,8 @@ impl MetricLayout {
 
 /// Everything a run keeps of its paths: one summary per metric and exact path counts.
 /// Merging totals of disjoint path ranges gives the totals of their union, whatever the
-/// order or split.
-#[derive(Debug, Clone, PartialEq)]
+/// order or split. Serialisable: a shard's state carries it (see `crate::shard`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunTotals {
     pub layout: MetricLayout,
     pub paths: u64,

@@ -4,6 +4,7 @@ pub mod backend;
 pub mod cpu;
 pub mod gpu;
 pub mod metrics;
+pub mod steps;
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::model::Model;
 use metrics::{MetricLayout, RunTotals};
+use steps::{PerThreadSteps, StepTotals};
 
 /// Which engine ran, for the summary (`backend` in the JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub struct BackendInfo {
 pub struct RunControl<'a> {
     /// Rows of per-path metrics are kept for global paths below this index.
     pub dump_paths: u64,
+    /// Also reduce every step ([`RunOutput::steps`]), for the report's time axis; it costs a
+    /// few sketch additions per path and step, so it is off unless a report needs it.
+    pub per_step: bool,
     /// Set (e.g. by Ctrl-C) to stop between batches; the result is then partial.
     pub cancel: &'a AtomicBool,
     /// Called after each batch with the number of paths done so far.
@@ -38,6 +43,8 @@ pub struct RunControl<'a> {
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub totals: RunTotals,
+    /// The per-step totals, when [`RunControl::per_step`] asked for them.
+    pub steps: Option<StepTotals>,
     /// Per-path rows of the first `dump_paths` paths, in path order.
     pub dump_rows: Vec<Vec<f64>>,
     /// True when the run stopped early (cancelled): `totals.paths` says how far it got.
@@ -55,8 +62,10 @@ const BATCH_PATHS: u64 = 32 * CHUNK_PATHS;
 pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOutput {
     let plan = cpu::plan::Plan::new(model);
     let layout = MetricLayout::new(model);
+    let recorded_steps = control.per_step.then(|| PerThreadSteps::new(model));
     let mut output = RunOutput {
         totals: RunTotals::new(layout),
+        steps: None,
         dump_rows: Vec::new(),
         partial: false,
     };
@@ -79,11 +88,19 @@ pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOut
                     let mut totals = RunTotals::new(layout);
                     let mut dumped = Vec::new();
                     for path in chunk {
-                        let exhausted = worker.simulate(&plan, &layout, path, row);
+                        let exhausted = match &recorded_steps {
+                            None => worker.simulate(&plan, &layout, path, row),
+                            Some(slots) => slots.with(|steps| {
+                                worker.simulate_recording_steps(&plan, &layout, path, row, steps)
+                            }),
+                        };
                         totals.add_path(row, exhausted);
                         if path < control.dump_paths {
                             dumped.push(row.clone());
                         }
+                    }
+                    if let Some(slots) = &recorded_steps {
+                        slots.with(|steps| worker.flush_steps(steps));
                     }
                     (totals, dumped)
                 },
@@ -96,5 +113,6 @@ pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOut
         (control.progress)(batch_end - paths.start);
         batch_start = batch_end;
     }
+    output.steps = recorded_steps.map(PerThreadSteps::into_totals);
     output
 }

@@ -26,7 +26,7 @@ pub fn paths_csv(model: &Model, first_path: u64, rows: &[Vec<f64>]) -> String {
 }
 
 /// Quotes a field when RFC 4180 requires it.
-pub fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -17,8 +17,9 @@ pub const TAIL_LEVELS: [(&str, f64); 3] = [("0.95", 0.95), ("0.99", 0.99), ("0.9
 pub struct Backend {
     pub kind: String,
     pub adapter: String,
-    /// How `--backend auto` chose the engine.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// How `--backend auto` chose the engine: shown on the terminal, kept out of the JSON
+    /// so that a merged sharded run's summary equals the unsharded one's.
+    #[serde(skip)]
     pub selection: Option<String>,
 }
 

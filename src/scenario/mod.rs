@@ -25,22 +25,51 @@ use crate::{Error, Result};
 
 /// Loads a built-in scenario by name, or else the TOML file at `spec`.
 pub fn load(spec: &str) -> Result<Model> {
-    if let Some(builtin) = builtin::find(spec) {
-        return builtin.model();
-    }
-    match std::fs::read_to_string(spec) {
-        Ok(text) => compile_str(&text, spec),
-        Err(source) if source.kind() == std::io::ErrorKind::NotFound && looks_like_name(spec) => {
-            let names: Vec<&str> = builtin::all().iter().map(|b| b.name).collect();
-            Err(Error::Usage(format!(
-                "unknown scenario '{spec}': not a file and not a built-in (built-ins: {})",
-                names.join(", ")
-            )))
+    Source::load(spec)?.compile()
+}
+
+/// A scenario's text and the name or path the user gave for it: what a shard records so that
+/// `merge` can compile the same model again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// A built-in name or a path, as given.
+    pub origin: String,
+    pub toml: String,
+}
+
+impl Source {
+    /// Reads a built-in scenario by name, or else the TOML file at `spec`.
+    pub fn load(spec: &str) -> Result<Source> {
+        if let Some(builtin) = builtin::find(spec) {
+            return Ok(Source {
+                origin: builtin.name.to_string(),
+                toml: builtin.toml.to_string(),
+            });
         }
-        Err(source) => Err(Error::Read {
-            path: spec.into(),
-            source,
-        }),
+        match std::fs::read_to_string(spec) {
+            Ok(toml) => Ok(Source {
+                origin: spec.to_string(),
+                toml,
+            }),
+            Err(source)
+                if source.kind() == std::io::ErrorKind::NotFound && looks_like_name(spec) =>
+            {
+                let names: Vec<&str> = builtin::all().iter().map(|b| b.name).collect();
+                Err(Error::Usage(format!(
+                    "unknown scenario '{spec}': not a file and not a built-in (built-ins: {})",
+                    names.join(", ")
+                )))
+            }
+            Err(source) => Err(Error::Read {
+                path: spec.into(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses, validates and compiles it.
+    pub fn compile(&self) -> Result<Model> {
+        compile_str(&self.toml, &self.origin)
     }
 }
 

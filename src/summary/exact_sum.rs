@@ -25,8 +25,9 @@ const UNIT_EXPONENT: i64 = -2148;
 const LIMBS: usize = 66;
 
 /// An exact, order-independent sum of f64 values (and, with [`add_square`](Self::add_square),
-/// of their exact squares), read out correctly rounded.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// of their exact squares), read out correctly rounded. Two sums are equal (`==`) when they
+/// hold the same exact value, however it was split into additions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExactSum {
     /// Uncarried limbs, least significant first; empty until a non-zero finite value arrives.
     limbs: Vec<i128>,
@@ -34,6 +35,21 @@ pub struct ExactSum {
     positive_infinity: bool,
     negative_infinity: bool,
     nan: bool,
+}
+
+impl PartialEq for ExactSum {
+    /// Compares the exact values (the uncarried limbs depend on how the value was split into
+    /// additions: a sum rebuilt from a GPU's digit counters has other limbs than one of values).
+    fn eq(&self, other: &Self) -> bool {
+        let canonical = |sum: &ExactSum| {
+            let (negative, mut magnitude) = sum.to_integer();
+            while magnitude.last() == Some(&0) {
+                magnitude.pop();
+            }
+            (sum.special().map(f64::to_bits), negative, magnitude)
+        };
+        canonical(self) == canonical(other)
+    }
 }
 
 /// `x = m · 2^e` for a finite non-zero `x` (sign dropped).

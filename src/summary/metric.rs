@@ -68,6 +68,24 @@ impl MetricSummary {
         self.sketch.add(x);
     }
 
+    /// The summary of values known by their parts, as the GPU engine reduces them:
+    /// `nonfinite` NaN or infinite values, and of the finite ones the exact sum `sum`, the
+    /// exact sum of squares `sum_sq` and the sketch. Equals (`==`) the summary that
+    /// [`add`](Self::add) makes of the same values when the parts are theirs.
+    pub fn from_parts(
+        nonfinite: u64,
+        sum: ExactSum,
+        sum_sq: ExactSum,
+        sketch: QuantileSketch,
+    ) -> Self {
+        MetricSummary {
+            nonfinite,
+            sum,
+            sum_sq,
+            sketch,
+        }
+    }
+
     /// Adds everything `other` has seen: the result equals (`==`) the summary of one pass over
     /// both inputs, in any order and split.
     pub fn merge(&mut self, other: &MetricSummary) {

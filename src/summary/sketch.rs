@@ -378,6 +378,8 @@ impl QuantileSketch {
     pub const ZERO_RATIO: f64 = 1.0 / 18446744073709551616.0;
     /// The most buckets one sign's store can hold.
     pub const MAX_BUCKETS: usize = SPAN as usize + 1;
+    /// Buckets per octave (factor of 2): `γ = 2^(1/70)`.
+    pub const BUCKETS_PER_OCTAVE: i32 = BUCKETS_PER_OCTAVE;
 
     /// An empty sketch.
     pub fn new() -> Self {
@@ -403,21 +405,69 @@ impl QuantileSketch {
             self.zero += 1;
             return;
         }
-        let index = bucket_index(x.abs());
+        self.add_to_bucket(x < 0.0, bucket_index(x.abs()), 1);
+    }
+
+    /// The sketch of values known only by their buckets, as the GPU engine reduces them:
+    /// `zero` zeros, and for each `(negative, index, n)` `n` values of that sign in bucket
+    /// `index` (as [`Self::bucket_index`] numbers them), `min` and `max` being the exact
+    /// extremes. It equals the sketch that [`add`](Self::add) makes of the same values, folding
+    /// included.
+    pub fn from_buckets(
+        zero: u64,
+        buckets: impl IntoIterator<Item = (bool, i32, u64)>,
+        min: f64,
+        max: f64,
+    ) -> Self {
+        let mut sketch = QuantileSketch {
+            count: zero,
+            zero,
+            min,
+            max,
+            ..Self::default()
+        };
+        for (negative, index, n) in buckets.into_iter().filter(|&(_, _, n)| n > 0) {
+            sketch.count += n;
+            sketch.add_to_bucket(negative, index, n);
+        }
+        if sketch.count == 0 {
+            return Self::default();
+        }
+        sketch
+    }
+
+    /// The bucket of a finite non-zero magnitude: `ceil(log_γ magnitude)`, evaluated exactly
+    /// against the correctly rounded bounds.
+    pub fn bucket_index(magnitude: f64) -> i32 {
+        bucket_index(magnitude)
+    }
+
+    /// For f32 values: the 23-bit fractions `T[t]` at which an f32 passes bound `t` of its
+    /// octave, so that the bucket of a normal f32 magnitude `(1 + f·2^-23)·2^e` is
+    /// `70·e + #{t : f >= T[t]}`, the same as [`Self::bucket_index`] of its f64 image. (`T[t]`
+    /// is the smallest fraction whose f64 image lies above the rounded bound `2^(t/70)`.)
+    pub fn f32_octave_thresholds() -> [u32; BUCKETS_PER_OCTAVE as usize] {
+        BOUND_FRACTION.map(|bound| (bound >> 29) as u32 + 1)
+    }
+
+    /// Adds `n > 0` values of one sign to bucket `index`, or to the zero bucket when they are
+    /// too small beside the largest magnitude (folding what a new largest makes too small).
+    #[inline]
+    fn add_to_bucket(&mut self, negative: bool, index: i32, n: u64) {
         match self.top() {
             // Too small beside the largest magnitude: counts as zero.
             Some(top) if index < top - SPAN => {
-                self.zero += 1;
+                self.zero += n;
                 return;
             }
             // A new largest magnitude: fold what is now too small.
             Some(top) if index > top => self.fold_below(index - SPAN),
             _ => {}
         }
-        if x > 0.0 {
-            self.positive.add(index, 1);
+        if negative {
+            self.negative.add(index, n);
         } else {
-            self.negative.add(index, 1);
+            self.positive.add(index, n);
         }
     }
 
@@ -565,6 +615,13 @@ impl QuantileSketch {
             };
             Some((take, self.value(bucket)))
         })
+    }
+
+    /// The non-empty buckets in ascending order of value, each as (its representative value,
+    /// clamped into `[min, max]`; its count): the whole distribution at the sketch's
+    /// resolution, e.g. for a histogram or an exceedance curve.
+    pub fn buckets(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.ascending().map(|(bucket, n)| (self.value(bucket), n))
     }
 
     /// The largest bucket index of either sign.

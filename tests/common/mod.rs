@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests: compile an inline scenario and run it on the
-//! CPU engine, keeping every path's metrics when asked.
+//! CPU engine, keeping every path's metrics when asked; run the `firesale` binary in a
+//! scratch folder and compare its JSON summaries.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
 use firesale::engine::metrics::MetricLayout;
@@ -15,16 +19,71 @@ pub fn model(toml: &str) -> Model {
 
 /// Runs paths `0..paths` of `model`, keeping the rows of the first `dump` paths.
 pub fn run(model: &Model, paths: u64, dump: u64) -> RunOutput {
+    run_range(model, 0..paths, dump)
+}
+
+/// Runs the global paths `paths` of `model`, keeping the rows of those below `dump`.
+pub fn run_range(model: &Model, paths: Range<u64>, dump: u64) -> RunOutput {
     let cancel = AtomicBool::new(false);
     run_cpu(
         model,
-        0..paths,
+        paths,
         &RunControl {
             dump_paths: dump,
+            per_step: false,
             cancel: &cancel,
             progress: &|_| {},
         },
     )
+}
+
+/// An empty folder for one test (of one test process).
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("firesale-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// Runs the `firesale` binary with `args` in the folder `dir`.
+pub fn firesale_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Asserts that the command succeeded, showing its stderr if not; returns its stdout.
+pub fn assert_success(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "failed ({}): {stderr}",
+        output.status
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts exit status 2 (bad input), no panic, and every one of `needles` in stderr.
+pub fn assert_refused(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "expected '{needle}' in: {stderr}");
+    }
+}
+
+/// A JSON summary without `elapsed_seconds`, the one number a merge need not reproduce.
+pub fn without_elapsed(json: &str) -> serde_json::Value {
+    let mut value: serde_json::Value = serde_json::from_str(json).expect("a JSON summary");
+    value
+        .as_object_mut()
+        .expect("a JSON object")
+        .remove("elapsed_seconds")
+        .expect("elapsed_seconds is there");
+    value
 }
 
 /// The one path of a deterministic scenario, as (layout, row).

@@ -6,17 +6,21 @@ pub mod exogenous;
 pub mod funds;
 pub mod impact;
 pub mod plan;
+pub mod record;
 pub mod regime;
 pub mod shock;
 pub mod state;
 
 use crate::engine::metrics::{self, MetricLayout};
+use crate::engine::steps::StepTotals;
 use exogenous::{Drawn, Exogenous};
 use plan::Plan;
+use record::StepRecorder;
 use state::PathState;
 
-/// Watches a path as it runs: a replay records every step and cascade round; a Monte Carlo
-/// run watches nothing (`()`, which compiles away).
+/// Watches a path as it runs: a replay records every step and cascade round, a run asked for
+/// per-step totals records the end of every step, and a plain Monte Carlo run watches nothing
+/// (`()`, which compiles away).
 pub trait Observer {
     /// After round `round` of step `step`'s cascade, a round that liquidated something.
     fn round(&mut self, _step: u32, _round: u32, _state: &PathState) {}
@@ -29,6 +33,13 @@ impl Observer for () {}
 /// A worker's reusable memory for simulating paths one after another.
 #[derive(Debug, Clone)]
 pub struct Worker {
+    path: PathMemory,
+    recorder: StepRecorder,
+}
+
+/// The memory one path runs in.
+#[derive(Debug, Clone)]
+struct PathMemory {
     state: PathState,
     new_end: Vec<usize>,
 }
@@ -36,8 +47,11 @@ pub struct Worker {
 impl Worker {
     pub fn new(plan: &Plan) -> Self {
         Worker {
-            state: PathState::new(plan),
-            new_end: vec![0; plan.margin.len()],
+            path: PathMemory {
+                state: PathState::new(plan),
+                new_end: vec![0; plan.margin.len()],
+            },
+            recorder: StepRecorder::new(plan),
         }
     }
 
@@ -53,10 +67,53 @@ impl Worker {
         self.run(plan, &Drawn { path }, &mut (), layout, row)
     }
 
+    /// [`simulate`](Self::simulate), also recording the end of every step into `steps`; some
+    /// of it is buffered until [`flush_steps`](Self::flush_steps).
+    pub fn simulate_recording_steps(
+        &mut self,
+        plan: &Plan,
+        layout: &MetricLayout,
+        path: u64,
+        row: &mut [f64],
+        steps: &mut StepTotals,
+    ) -> bool {
+        self.recorder.start_path(steps);
+        let mut recording = RecordSteps {
+            plan,
+            recorder: &mut self.recorder,
+            totals: steps,
+        };
+        let exhausted = self
+            .path
+            .run(plan, &Drawn { path }, &mut recording, layout, row);
+        self.recorder.end_path(steps);
+        exhausted
+    }
+
+    /// Adds what [`simulate_recording_steps`](Self::simulate_recording_steps) buffered to
+    /// `steps`; due before the totals are read or the worker is dropped.
+    pub fn flush_steps(&mut self, steps: &mut StepTotals) {
+        self.recorder.flush(steps);
+    }
+
     /// Runs one path whose regimes and exogenous moves come from `shocks`, through every
     /// other stage of a step, telling `observer` what happens, and writes its metrics into
     /// `row`. Returns whether some step ran out of cascade rounds.
     pub fn run(
+        &mut self,
+        plan: &Plan,
+        shocks: &impl Exogenous,
+        observer: &mut impl Observer,
+        layout: &MetricLayout,
+        row: &mut [f64],
+    ) -> bool {
+        self.path.run(plan, shocks, observer, layout, row)
+    }
+}
+
+impl PathMemory {
+    /// See [`Worker::run`].
+    fn run(
         &mut self,
         plan: &Plan,
         shocks: &impl Exogenous,
@@ -80,6 +137,20 @@ impl Worker {
         }
         write_row(plan, layout, state, row);
         state.rounds_exhausted
+    }
+}
+
+/// Feeds the end of every step to a run's per-step totals.
+struct RecordSteps<'a> {
+    plan: &'a Plan,
+    recorder: &'a mut StepRecorder,
+    totals: &'a mut StepTotals,
+}
+
+impl Observer for RecordSteps<'_> {
+    #[inline]
+    fn step(&mut self, step: u32, state: &PathState) {
+        self.recorder.end_step(self.plan, state, step, self.totals);
     }
 }
 

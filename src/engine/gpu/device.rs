@@ -119,6 +119,13 @@ fn choose_adapter(
         })
 }
 
+/// One dispatch of `groups` (x, y) workgroups of a compute pipeline over its bind group.
+pub struct Dispatch<'a> {
+    pub pipeline: &'a wgpu::ComputePipeline,
+    pub bind_group: &'a wgpu::BindGroup,
+    pub groups: (u32, u32),
+}
+
 /// An open device with the adapter it came from, catching wgpu's errors.
 pub struct GpuDevice {
     pub device: wgpu::Device,
@@ -326,24 +333,29 @@ impl GpuDevice {
         })
     }
 
-    /// Dispatches `groups` (x, y) workgroups of `pipeline`, copies the first bytes of each
-    /// `(source, staging, bytes)` into its staging buffer, waits, and returns their contents.
+    /// Zeroes `clear`, runs `dispatches` in order (each sees the writes of those before it),
+    /// copies the first bytes of each `(source, staging, bytes)` into its staging buffer,
+    /// waits, and returns their contents.
     pub fn dispatch_and_read(
         &self,
-        pipeline: &wgpu::ComputePipeline,
-        bind_group: &wgpu::BindGroup,
-        groups: (u32, u32),
+        clear: &[&wgpu::Buffer],
+        dispatches: &[Dispatch],
         reads: &[(&wgpu::Buffer, &wgpu::Buffer, u64)],
     ) -> Result<Vec<Vec<u8>>> {
         self.scoped("dispatch", || {
             let mut encoder = self
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+            for buffer in clear {
+                encoder.clear_buffer(buffer, 0, None);
+            }
             {
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor::default());
-                pass.set_pipeline(pipeline);
-                pass.set_bind_group(0, bind_group, &[]);
-                pass.dispatch_workgroups(groups.0, groups.1, 1);
+                for dispatch in dispatches {
+                    pass.set_pipeline(dispatch.pipeline);
+                    pass.set_bind_group(0, dispatch.bind_group, &[]);
+                    pass.dispatch_workgroups(dispatch.groups.0, dispatch.groups.1, 1);
+                }
             }
             for (source, staging, bytes) in reads {
                 encoder.copy_buffer_to_buffer(source, 0, staging, 0, *bytes);

@@ -1,12 +1,15 @@
 //! The GPU engine: the whole model in wgpu compute shaders (`shaders/*.wgsl`), one
 //! invocation per path, in f32. Paths run in chunks sized from the adapter's limits; each
-//! chunk's per-path metric rows are read back and reduced on the host into the same
-//! [`RunTotals`] as the CPU engine, so memory is constant in the path count.
+//! chunk's per-path metric rows stay on the GPU, where they are reduced ([`reduce`]) into
+//! counters from which the host rebuilds the same mergeable [`RunTotals`] as the CPU
+//! engine's. Only the counters (and the rows of `--dump-paths`) are read back, so GPU and
+//! host memory are constant in the path count.
 
 pub mod device;
 pub mod params;
 pub mod pipeline;
 pub mod probe;
+pub mod reduce;
 pub mod shader;
 
 use std::ops::Range;
@@ -18,7 +21,7 @@ use crate::Result;
 use crate::model::Model;
 use device::GpuDevice;
 pub use device::{AdapterSummary, list_adapters};
-use pipeline::PathPipeline;
+use pipeline::{MAX_CHUNK_PATHS, PathPipeline};
 
 /// An open GPU device, reusable across runs.
 pub struct GpuEngine {
@@ -32,6 +35,11 @@ impl GpuEngine {
         Ok(GpuEngine {
             gpu: GpuDevice::open(adapter)?,
         })
+    }
+
+    /// The open device.
+    pub fn device(&self) -> &GpuDevice {
+        &self.gpu
     }
 
     /// The adapter in use.
@@ -49,9 +57,9 @@ impl GpuEngine {
     }
 }
 
-/// Runs global paths `paths` of `model` on the GPU, chunk by chunk, reducing each chunk's
-/// rows on the host. Totals match [`super::run_cpu`]'s up to f32 rounding (and the rare
-/// path where that rounding flips a liquidation decision).
+/// Runs global paths `paths` of `model` on the GPU, chunk by chunk, reducing each chunk on
+/// the GPU. Totals match [`super::run_cpu`]'s up to f32 rounding (and the rare path where
+/// that rounding flips a liquidation decision).
 pub fn run_gpu(
     engine: &mut GpuEngine,
     model: &Model,
@@ -59,14 +67,14 @@ pub fn run_gpu(
     control: &RunControl,
 ) -> Result<RunOutput> {
     let gpu = &engine.gpu;
-    let pipeline = PathPipeline::new(gpu, model)?;
-    let layout = MetricLayout::new(model);
+    let pipeline = PathPipeline::new(gpu, model, MAX_CHUNK_PATHS)?;
     let mut output = RunOutput {
-        totals: RunTotals::new(layout),
+        totals: RunTotals::new(MetricLayout::new(model)),
         dump_rows: Vec::new(),
         partial: false,
+        // Per-step series are kept by the CPU engine only so far.
+        steps: None,
     };
-    let mut row = vec![0.0; layout.len()];
     let mut start = paths.start;
     while start < paths.end {
         if control.cancel.load(Ordering::Relaxed) {
@@ -74,17 +82,16 @@ pub fn run_gpu(
             break;
         }
         let count = (paths.end - start).min(u64::from(pipeline.chunk_paths)) as u32;
-        let chunk = pipeline.run_chunk(gpu, start, count)?;
-        for i in 0..count as usize {
-            let (values, exhausted) = chunk.path(i);
-            for (wide, &narrow) in row.iter_mut().zip(values) {
-                *wide = f64::from(narrow);
-            }
-            output.totals.add_path(&row, exhausted);
-            if start + (i as u64) < control.dump_paths {
-                output.dump_rows.push(row.clone());
-            }
-        }
+        let dump = control
+            .dump_paths
+            .saturating_sub(start)
+            .min(u64::from(count)) as u32;
+        let chunk = pipeline.run_chunk(gpu, start, count, dump)?;
+        output.totals.merge(&chunk.totals);
+        output.dump_rows.extend((0..chunk.rows.len()).map(|i| {
+            let (values, _) = chunk.rows.path(i);
+            values.iter().copied().map(f64::from).collect::<Vec<f64>>()
+        }));
         start += u64::from(count);
         (control.progress)(start - paths.start);
     }

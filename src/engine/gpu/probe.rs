@@ -1,13 +1,20 @@
-//! A test kernel for the random stream of MODEL.md §2: the GPU writes the stream words and
+//! Test kernels: for the random stream of MODEL.md §2, the GPU writes the stream words and
 //! Box–Muller normals of chosen (seed, path, step) triples, for comparison with `src/rng/`
-//! (which is how the GPU's Philox is checked bit for bit).
+//! (which is how the GPU's Philox is checked bit for bit); for the sketch, the GPU writes the
+//! bucket index of chosen f32 values, for comparison with `src/summary/sketch.rs`; and the
+//! reduction runs over chosen rows (non-finite values, signed zeros, subnormals, flags) that
+//! the model's paths rarely produce.
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::BufferUsages;
 
 use super::GpuEngine;
-use super::shader::{PROBE_WORDS, probe_shader};
+use super::device::Dispatch;
+use super::params::Header;
+use super::reduce::{LOWEST_BUCKET, Reduction, chunk_totals};
+use super::shader::{PROBE_WORDS, bucket_probe_shader, probe_shader};
 use crate::Result;
+use crate::engine::metrics::{MetricLayout, RunTotals};
 
 /// Which stream to probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +88,12 @@ pub fn probe_stream(engine: &GpuEngine, requests: &[StreamRequest]) -> Result<Ve
     );
     let bind_group = gpu.bind_group(&layout, &[&request_buffer, &words, &normals])?;
     let read = gpu.dispatch_and_read(
-        &pipeline,
-        &bind_group,
-        ((requests.len() as u32).div_ceil(64), 1),
+        &[],
+        &[Dispatch {
+            pipeline: &pipeline,
+            bind_group: &bind_group,
+            groups: ((requests.len() as u32).div_ceil(64), 1),
+        }],
         &[
             (&words, &words_staging, out_bytes),
             (&normals, &normals_staging, out_bytes),
@@ -98,4 +108,83 @@ pub fn probe_stream(engine: &GpuEngine, requests: &[StreamRequest]) -> Result<Ve
             normals: normals[i * per..(i + 1) * per].to_vec(),
         })
         .collect())
+}
+
+/// The sketch bucket index (as `QuantileSketch::bucket_index` numbers them) that the GPU's
+/// reduction gives each of `values`, all finite and non-zero (the sign is ignored).
+pub fn probe_buckets(engine: &GpuEngine, values: &[f32]) -> Result<Vec<i32>> {
+    let gpu = &engine.gpu;
+    let (pipeline, layout) = gpu.compute_pipeline(
+        "firesale bucket probe",
+        &bucket_probe_shader(),
+        "probe_buckets",
+        &[true, false],
+    )?;
+    let bytes = std::mem::size_of_val(values) as u64;
+    let input = gpu.buffer(
+        "probe values",
+        bytes,
+        BufferUsages::STORAGE | BufferUsages::COPY_DST,
+    )?;
+    gpu.queue
+        .write_buffer(&input, 0, bytemuck::cast_slice(values));
+    let output = gpu.buffer(
+        "probe buckets",
+        bytes,
+        BufferUsages::STORAGE | BufferUsages::COPY_SRC,
+    )?;
+    let staging = gpu.buffer(
+        "probe buckets readback",
+        bytes,
+        BufferUsages::MAP_READ | BufferUsages::COPY_DST,
+    )?;
+    let bind_group = gpu.bind_group(&layout, &[&input, &output])?;
+    let read = gpu.dispatch_and_read(
+        &[],
+        &[Dispatch {
+            pipeline: &pipeline,
+            bind_group: &bind_group,
+            groups: ((values.len() as u32).div_ceil(64), 1),
+        }],
+        &[(&output, &staging, bytes)],
+    )?;
+    let slots: Vec<u32> = bytemuck::pod_collect_to_vec(&read[0]);
+    Ok(slots
+        .into_iter()
+        .map(|slot| LOWEST_BUCKET + slot as i32)
+        .collect())
+}
+
+/// The totals the GPU's reduction gives `rows`: per path, the `layout.len()` metrics then
+/// the rounds-exhausted flag (1.0 or 0.0), as the path shader writes them.
+pub fn probe_reduction(
+    engine: &GpuEngine,
+    layout: MetricLayout,
+    rows: &[f32],
+) -> Result<RunTotals> {
+    let gpu = &engine.gpu;
+    let paths = (rows.len() / (layout.len() + 1)) as u32;
+    let mut header = bytemuck::bytes_of(&Header::new(0, 0, paths, 0)).to_vec();
+    header.extend([0; 4]); // `Params.words` may not be empty
+    let params = gpu.buffer(
+        "probe parameters",
+        header.len() as u64,
+        BufferUsages::STORAGE | BufferUsages::COPY_DST,
+    )?;
+    gpu.queue.write_buffer(&params, 0, &header);
+    let row_buffer = gpu.buffer(
+        "probe rows",
+        std::mem::size_of_val(rows) as u64,
+        BufferUsages::STORAGE | BufferUsages::COPY_DST,
+    )?;
+    gpu.queue
+        .write_buffer(&row_buffer, 0, bytemuck::cast_slice(rows));
+    let reduction = Reduction::new(gpu, layout.len(), &params, &row_buffer)?;
+    let read = gpu.dispatch_and_read(
+        &[reduction.counters()],
+        &[reduction.dispatch(paths)],
+        &[reduction.read()],
+    )?;
+    let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&read[0]);
+    Ok(chunk_totals(&counters, layout, u64::from(paths)))
 }

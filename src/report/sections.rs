@@ -1,0 +1,632 @@
+//! The report of a stress run, section by section: the headline numbers, the scenario, the
+//! cohorts (table and loss distributions), the liquidation timeline, and the assets (table,
+//! fan charts, decomposition). Each section is public, so other commands (replay,
+//! calibrate, reverse) can put the ones that apply to them into their own [`Report`].
+
+use super::bundle::{Block, Report, Section, unique_slugs};
+use super::format::{Format, level};
+use super::plots;
+use super::summary::{RunSummary, TAIL_LEVELS};
+use super::tables::{Cell, Table};
+use crate::engine::metrics::{self, RunTotals, has_liquidations};
+use crate::engine::steps::StepTotals;
+use crate::model::{CohortKind, Model, Weight};
+use crate::summary::Stats;
+
+/// What a stress run's sections are made from.
+#[derive(Clone, Copy)]
+pub struct RunResults<'a> {
+    pub model: &'a Model,
+    pub summary: &'a RunSummary,
+    pub totals: &'a RunTotals,
+    /// The per-step totals; without them the timeline, the fan charts and the decomposition
+    /// are left out.
+    pub steps: Option<&'a StepTotals>,
+}
+
+/// The whole report of `firesale run`: summary.json is `summary_json`.
+pub fn run_report(results: &RunResults, summary_json: String) -> Report {
+    let summary = results.summary;
+    let mut sections = vec![headline(results), scenario(results.model), cohorts(results)];
+    sections.extend(liquidations(results));
+    sections.push(assets(results));
+    Report {
+        title: format!("Stress run: {}", summary.scenario),
+        subtitle: format!(
+            "{} paths × {} steps of {}, seed {}, {} engine, {:.1} s",
+            Format::Number.show(summary.paths as f64),
+            summary.steps,
+            Format::Hours.show(summary.step_hours),
+            summary.seed,
+            summary.backend.kind,
+            summary.elapsed_seconds
+        ),
+        warnings: warnings(summary),
+        summary_json: Some(summary_json),
+        sections,
+    }
+}
+
+/// What a reader must know before trusting the numbers.
+pub fn warnings(summary: &RunSummary) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if summary.partial {
+        warnings.push(format!(
+            "The run was stopped early: these results cover {} of the {} paths requested.",
+            summary.paths, summary.paths_requested
+        ));
+    }
+    if summary.system.rounds_exhausted_paths > 0 {
+        warnings.push(format!(
+            "On {} paths a cascade was still liquidating when it ran out of rounds: raise \
+             simulation.max_cascade_rounds, or the liquidations are understated.",
+            summary.system.rounds_exhausted_paths
+        ));
+    }
+    if summary.system.nonfinite_values > 0 {
+        warnings.push(format!(
+            "{} per-path values were NaN or infinite and are left out of the statistics.",
+            summary.system.nonfinite_values
+        ));
+    }
+    warnings
+}
+
+fn quantile(stats: &Stats, key: &str) -> f64 {
+    stats.quantiles.get(key).copied().unwrap_or(0.0)
+}
+
+fn fact(label: &str, value: String) -> (String, String) {
+    (label.to_string(), value)
+}
+
+/// The numbers a committee reads first.
+pub fn headline(results: &RunResults) -> Section {
+    let summary = results.summary;
+    let system = &summary.system;
+    let mut facts = vec![
+        fact(
+            "Paths × steps",
+            format!(
+                "{} × {} of {}",
+                Format::Number.show(summary.paths as f64),
+                summary.steps,
+                Format::Hours.show(summary.step_hours)
+            ),
+        ),
+        fact(
+            "Horizon",
+            Format::Hours.show(f64::from(summary.steps) * summary.step_hours),
+        ),
+    ];
+    if let Some(steps) = results.steps {
+        let any = steps.liquidated_by(None).last().copied().unwrap_or(0);
+        facts.push(fact(
+            "P(any liquidation)",
+            Format::Percent.show(any as f64 / steps.paths().max(1) as f64),
+        ));
+    }
+    facts.extend([
+        fact(
+            "Liquidated notional: mean / 99%",
+            format!(
+                "{} / {}",
+                Format::Usd.show(system.liquidated_notional.mean),
+                Format::Usd.show(quantile(&system.liquidated_notional, "0.99"))
+            ),
+        ),
+        fact(
+            "Forced selling: mean / 99%",
+            format!(
+                "{} / {}",
+                Format::Usd.show(system.forced_selling.mean),
+                Format::Usd.show(quantile(&system.forced_selling, "0.99"))
+            ),
+        ),
+    ]);
+    let worst_es = summary.cohorts.0.iter().max_by(|a, b| {
+        es_share(&a.1.es, a.1.initial_equity).total_cmp(&es_share(&b.1.es, b.1.initial_equity))
+    });
+    if let Some((name, cohort)) = worst_es {
+        facts.push(fact(
+            "Worst ES 99% (share of equity)",
+            format!(
+                "{name}: {} ({})",
+                Format::Usd.show(cohort.es["0.99"]),
+                Format::Percent.show(es_share(&cohort.es, cohort.initial_equity))
+            ),
+        ));
+    }
+    let worst_fall =
+        summary.assets.0.iter().min_by(|a, b| {
+            quantile(&a.1.return_, "0.01").total_cmp(&quantile(&b.1.return_, "0.01"))
+        });
+    if let Some((name, asset)) = worst_fall {
+        facts.push(fact(
+            "Largest 1-in-100 fall",
+            format!(
+                "{name}: {}",
+                Format::Percent.show(quantile(&asset.return_, "0.01"))
+            ),
+        ));
+    }
+    facts.push(fact(
+        "Paths out of cascade rounds",
+        Format::Number.show(system.rounds_exhausted_paths as f64),
+    ));
+    facts.push(fact("Engine", summary.backend.adapter.clone()));
+    Section::new("summary", "Summary").with(Block::Facts(facts))
+}
+
+/// ES 99% as a share of the initial equity.
+fn es_share(es: &std::collections::BTreeMap<String, f64>, equity: f64) -> f64 {
+    es.get("0.99").copied().unwrap_or(0.0) / equity
+}
+
+/// The scenario as compiled: settings, assets, cohorts, jumps.
+pub fn scenario(model: &Model) -> Section {
+    let regimes = &model.regimes;
+    let half_life = if model.impact_decay_per_step == 1.0 {
+        "permanent".to_string()
+    } else {
+        format!(
+            "half-life {}",
+            Format::Hours.show(model.step_hours / -model.impact_decay_per_step.log2())
+        )
+    };
+    let facts = vec![
+        fact("Scenario", model.name.clone()),
+        fact(
+            "Steps",
+            format!(
+                "{} of {}",
+                model.steps,
+                Format::Hours.show(model.step_hours)
+            ),
+        ),
+        fact("Seed", model.seed.to_string()),
+        fact(
+            "Shocks",
+            if model.student_t_dof == 0 {
+                "Gaussian".to_string()
+            } else {
+                format!("Student-t, ν = {}", model.student_t_dof)
+            },
+        ),
+        fact(
+            "Price impact",
+            format!("{:?}, {half_life}", model.impact_shape).to_lowercase(),
+        ),
+        fact(
+            "Cascade rounds per step",
+            model.max_cascade_rounds.to_string(),
+        ),
+        fact(
+            "P(start in stress)",
+            Format::Percent.show(regimes.initial_stress_probability),
+        ),
+        fact(
+            "Calm → stress / stress → calm per step",
+            format!(
+                "{} / {}",
+                Format::Percent.show(regimes.calm_to_stress_per_step),
+                Format::Percent.show(regimes.stress_to_calm_per_step)
+            ),
+        ),
+        fact(
+            "Market depth in stress",
+            format!("× {}", Format::Number.show(regimes.stress_depth_multiplier)),
+        ),
+    ];
+    let mut section = Section::new("scenario", "Scenario")
+        .with(Block::Text(model.description.clone()))
+        .with(Block::Facts(facts))
+        .with(Block::Table(scenario_assets(model)))
+        .with(Block::Table(scenario_cohorts(model)));
+    if !model.jumps.is_empty() {
+        section = section.with(Block::Table(scenario_jumps(model)));
+    }
+    section
+}
+
+fn scenario_assets(model: &Model) -> Table {
+    let mut table = Table::new("scenario-assets", "Assets of the scenario");
+    table.column("asset", "Asset", Format::Number);
+    table.column("sector", "Sector", Format::Number);
+    table.column("price", "Price", Format::Usd);
+    table.column("vol", "Vol (calm, annual)", Format::Percent);
+    table.column("stress_vol_multiplier", "Stress vol ×", Format::Number);
+    table.column("drift", "Drift (annual)", Format::Percent);
+    table.column("depth", "Depth per 1% (calm)", Format::Usd);
+    for asset in &model.assets {
+        table.row(vec![
+            asset.name.as_str().into(),
+            asset.sector.as_deref().unwrap_or("–").into(),
+            asset.price_usd.into(),
+            asset.vol.into(),
+            asset.stress_vol_multiplier.into(),
+            asset.drift.into(),
+            asset.depth_usd.into(),
+        ]);
+    }
+    table
+}
+
+fn scenario_cohorts(model: &Model) -> Table {
+    let mut table = Table::new("scenario-cohorts", "Cohorts of the scenario");
+    table.column("cohort", "Cohort", Format::Number);
+    table.column("kind", "Kind", Format::Number);
+    table.column("equity", "Equity or AUM", Format::Usd);
+    table.column("leverage", "Leverage", Format::Number);
+    table.column("maintenance_margin", "Maintenance margin", Format::Percent);
+    table.column("accounts", "Accounts", Format::Number);
+    table.column("moves_prices", "Moves prices", Format::Number);
+    table.column("weights", "Weights", Format::Number);
+    let names: Vec<&str> = model.assets.iter().map(|a| a.name.as_str()).collect();
+    for cohort in &model.cohorts {
+        let (equity, leverage, margin, accounts, weights): (f64, String, Cell, Cell, &[Weight]) =
+            match &cohort.kind {
+                CohortKind::Margin(book) => {
+                    let lo = book
+                        .buckets
+                        .iter()
+                        .map(|b| b.leverage)
+                        .fold(f64::MAX, f64::min);
+                    let hi = book.buckets.iter().map(|b| b.leverage).fold(0.0, f64::max);
+                    let leverage = if hi - lo > 1e-9 * hi {
+                        format!(
+                            "{}× to {}× ({} buckets)",
+                            Format::Number.show(lo),
+                            Format::Number.show(hi),
+                            book.buckets.len()
+                        )
+                    } else {
+                        format!("{}×", Format::Number.show(hi))
+                    };
+                    (
+                        book.equity_usd,
+                        leverage,
+                        book.maintenance_margin.into(),
+                        book.accounts.into(),
+                        &book.weights,
+                    )
+                }
+                CohortKind::LeveragedEtf(etf) => (
+                    etf.aum_usd,
+                    format!(
+                        "{}×, rebalanced every {}",
+                        Format::Number.show(etf.leverage),
+                        Format::Hours.show(f64::from(etf.rebalance_every_steps) * model.step_hours)
+                    ),
+                    "–".into(),
+                    "–".into(),
+                    &etf.weights,
+                ),
+                CohortKind::VolTarget(fund) => (
+                    fund.equity_usd,
+                    format!(
+                        "target vol {}, at most {}×",
+                        Format::Percent.show(fund.target_vol),
+                        Format::Number.show(fund.max_leverage)
+                    ),
+                    "–".into(),
+                    "–".into(),
+                    &fund.weights,
+                ),
+            };
+        let weights: Vec<String> = weights
+            .iter()
+            .map(|w| format!("{} {}", names[w.asset], Format::Percent.show(w.weight)))
+            .collect();
+        table.row(vec![
+            cohort.name.as_str().into(),
+            cohort.kind.label().into(),
+            equity.into(),
+            leverage.into(),
+            margin,
+            accounts,
+            if cohort.impact {
+                "yes"
+            } else {
+                "no (price taker)"
+            }
+            .into(),
+            weights.join(", ").into(),
+        ]);
+    }
+    table
+}
+
+fn scenario_jumps(model: &Model) -> Table {
+    let mut table = Table::new("scenario-jumps", "Jumps of the scenario");
+    table.column("jump", "Jump", Format::Number);
+    table.column("intensity_per_year", "Per year", Format::Number);
+    table.column("mean", "Mean size (log)", Format::Percent);
+    table.column("stdev", "Stdev (log)", Format::Percent);
+    table.column("loadings", "Loadings", Format::Number);
+    for jump in &model.jumps {
+        let loadings: Vec<String> = jump
+            .loadings
+            .iter()
+            .zip(&model.assets)
+            .filter(|(beta, _)| **beta != 0.0)
+            .map(|(beta, asset)| format!("{} {}", asset.name, Format::Number.show(*beta)))
+            .collect();
+        table.row(vec![
+            jump.name.as_str().into(),
+            jump.intensity_per_year.into(),
+            jump.mean_log.into(),
+            jump.stdev_log.into(),
+            loadings.join(", ").into(),
+        ]);
+    }
+    table
+}
+
+/// Losses, tails and liquidations per cohort, and each cohort's loss distribution.
+pub fn cohorts(results: &RunResults) -> Section {
+    let mut table = Table::new("cohorts", "Loss and liquidations per cohort");
+    table.column("cohort", "Cohort", Format::Number);
+    table.column("kind", "Kind", Format::Number);
+    table.column("initial_equity", "Equity at start", Format::Usd);
+    table.column("loss.mean", "Mean loss", Format::Usd);
+    table.column("loss.std", "Loss std", Format::Usd);
+    for (measure, name) in [("var", "VaR"), ("es", "ES")] {
+        for (key, _) in TAIL_LEVELS {
+            let heading = format!("{name} {}", level(key));
+            table.column(format!("{measure}.{key}"), heading, Format::Usd);
+        }
+    }
+    table.column("es.0.99.share", "ES 99% / equity", Format::Percent);
+    table.column("p_liquidation", "P(liquidation)", Format::Percent);
+    table.column("liquidated_notional.mean", "Liquidated (mean)", Format::Usd);
+    table.column("liquidated_notional.0.99", "Liquidated (99%)", Format::Usd);
+    table.column(
+        "accounts_liquidated.mean",
+        "Accounts liquidated (mean)",
+        Format::Number,
+    );
+    table.column("bad_debt.mean", "Bad debt (mean)", Format::Usd);
+    table.column("bad_debt.0.99", "Bad debt (99%)", Format::Usd);
+    table.column("p_bad_debt", "P(bad debt)", Format::Percent);
+    let mut figures = Vec::new();
+    let stems = unique_slugs(results.summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
+    for (c, ((name, cohort), stem)) in results.summary.cohorts.0.iter().zip(stems).enumerate() {
+        let mut row: Vec<Cell> = vec![
+            name.as_str().into(),
+            cohort.kind.as_str().into(),
+            cohort.initial_equity.into(),
+            cohort.loss.mean.into(),
+            cohort.loss.std.into(),
+        ];
+        for levels in [&cohort.var, &cohort.es] {
+            row.extend(
+                TAIL_LEVELS
+                    .iter()
+                    .map(|(key, _)| Cell::Number(levels[*key])),
+            );
+        }
+        row.extend([
+            es_share(&cohort.es, cohort.initial_equity).into(),
+            cohort.p_liquidation.into(),
+            cohort.liquidated_notional.mean.into(),
+            quantile(&cohort.liquidated_notional, "0.99").into(),
+            cohort.accounts_liquidated.mean.into(),
+            cohort.bad_debt.mean.into(),
+            quantile(&cohort.bad_debt, "0.99").into(),
+            cohort.p_bad_debt.into(),
+        ]);
+        table.row(row);
+        figures.push(Block::Figure(plots::loss_distribution(
+            &format!("loss-{stem}"),
+            name,
+            cohort,
+            results.totals.cohort(c, metrics::LOSS).sketch(),
+        )));
+    }
+    let mut section = Section::new("cohorts", "Cohorts")
+        .with(Block::Text(
+            "Loss is the initial equity (or AUM) minus the final equity, over the horizon; \
+             positive means money lost. VaR q is the loss exceeded on a share 1 − q of paths; \
+             ES q is the mean loss on those paths. Bad debt is what liquidated accounts owed \
+             beyond their equity (not part of the loss)."
+                .to_string(),
+        ))
+        .with(Block::Table(table));
+    section.blocks.extend(figures);
+    section
+}
+
+/// The liquidation timeline and the per-step data behind it; `None` without per-step totals.
+pub fn liquidations(results: &RunResults) -> Option<Section> {
+    let steps = results.steps?;
+    let model = results.model;
+    let margin: Vec<(usize, &str)> = model
+        .cohorts
+        .iter()
+        .enumerate()
+        .filter(|(_, cohort)| has_liquidations(&cohort.kind))
+        .map(|(c, cohort)| (c, cohort.name.as_str()))
+        .collect();
+    let mut table = Table::new("steps", "Liquidations per step");
+    table.column("step", "Step", Format::Number);
+    table.column("hours", "Hours", Format::Hours);
+    table.column("liquidated_notional.mean", "Mean", Format::Usd);
+    for key in ["0.05", "0.5", "0.95", "0.99"] {
+        table.column(
+            format!("liquidated_notional.{key}"),
+            format!("Quantile {key}"),
+            Format::Usd,
+        );
+    }
+    table.column(
+        "p_first_liquidation_by_step.any",
+        "P(any cohort liquidated by t)",
+        Format::Percent,
+    );
+    for (_, name) in &margin {
+        table.column(
+            format!("p_first_liquidation_by_step.{name}"),
+            format!("P({name} liquidated by t)"),
+            Format::Percent,
+        );
+    }
+    let paths = steps.paths().max(1) as f64;
+    let by_step: Vec<Vec<u64>> = std::iter::once(steps.liquidated_by(None))
+        .chain(margin.iter().map(|(c, _)| steps.liquidated_by(Some(*c))))
+        .collect();
+    for t in 1..=steps.steps() {
+        let notional = steps.liquidated_notional(t);
+        let mut row: Vec<Cell> = vec![
+            f64::from(t).into(),
+            (f64::from(t) * model.step_hours).into(),
+            notional.mean().into(),
+        ];
+        row.extend(
+            [0.05, 0.5, 0.95, 0.99]
+                .iter()
+                .map(|&q| Cell::Number(notional.quantile(q))),
+        );
+        row.extend(
+            by_step
+                .iter()
+                .map(|counts| Cell::Number(counts[t as usize - 1] as f64 / paths)),
+        );
+        table.row(row);
+    }
+    Some(
+        Section::new("liquidations", "Liquidations over time")
+            .with(Block::Figure(plots::liquidation_timeline(model, steps)))
+            .with(Block::DataFile(table)),
+    )
+}
+
+/// Asset returns, drawdowns and the part forced selling caused; fan charts and
+/// decompositions when the per-step totals are there.
+pub fn assets(results: &RunResults) -> Section {
+    let model = results.model;
+    let steps = results.steps;
+    let mut table = Table::new("assets", "Asset moves over the horizon");
+    table.column("asset", "Asset", Format::Number);
+    table.column("initial_price", "Price at start", Format::Usd);
+    table.column("return.mean", "Mean return", Format::Percent);
+    for key in ["0.01", "0.05", "0.5", "0.95", "0.99"] {
+        table.column(
+            format!("return.{key}"),
+            format!("Return {}", level(key)),
+            Format::Percent,
+        );
+    }
+    table.column("max_drawdown.mean", "Mean max drawdown", Format::Percent);
+    table.column("max_drawdown.0.99", "Max drawdown 99%", Format::Percent);
+    table.column("impact_return.mean", "Mean impact", Format::Percent);
+    table.column("impact_return.0.01", "Impact 1%", Format::Percent);
+    if steps.is_some() {
+        table.column(
+            "exogenous_return.0.01",
+            "Exogenous-only return 1%",
+            Format::Percent,
+        );
+        table.column(
+            "forced_selling_effect.0.01",
+            "Forced-selling effect on the 1% return",
+            Format::Percent,
+        );
+    }
+    let mut figures = Vec::new();
+    let stems = unique_slugs(model.assets.iter().map(|a| a.name.as_str()));
+    for (k, ((name, asset), stem)) in results.summary.assets.0.iter().zip(&stems).enumerate() {
+        let mut row: Vec<Cell> = vec![
+            name.as_str().into(),
+            asset.initial_price.into(),
+            asset.return_.mean.into(),
+        ];
+        row.extend(
+            ["0.01", "0.05", "0.5", "0.95", "0.99"]
+                .iter()
+                .map(|key| Cell::Number(quantile(&asset.return_, key))),
+        );
+        row.extend([
+            asset.max_drawdown.mean.into(),
+            quantile(&asset.max_drawdown, "0.99").into(),
+            asset.impact_return.mean.into(),
+            quantile(&asset.impact_return, "0.01").into(),
+        ]);
+        if let Some(steps) = steps {
+            let last = steps.price_steps().len() - 1;
+            let exogenous = steps.exogenous_price_quantile(last, k, 0.01);
+            let total = steps.price_quantile(last, k, 0.01);
+            row.extend([(exogenous - 1.0).into(), (total - exogenous).into()]);
+            figures.push(Block::Figure(plots::price_fan(
+                &format!("fan-{stem}"),
+                model,
+                steps,
+                k,
+            )));
+            figures.push(Block::Figure(plots::decomposition(
+                &format!("decomposition-{stem}"),
+                model,
+                steps,
+                k,
+            )));
+        }
+        table.row(row);
+    }
+    let mut section = Section::new("assets", "Assets")
+        .with(Block::Text(
+            "Returns are P(T)/P(0) − 1 at the end of the horizon. Impact is the part of the \
+             log price that flows moved (exp(I) − 1); the exogenous-only return is the same \
+             path's shocks without any flow, so the forced-selling effect is how much deeper \
+             the 1-in-100 fall is because of liquidations and fund flows."
+                .to_string(),
+        ))
+        .with(Block::Table(table));
+    section.blocks.extend(figures);
+    if let Some(steps) = steps {
+        section
+            .blocks
+            .push(Block::DataFile(price_table(model, steps)));
+    }
+    section
+}
+
+/// Quantiles of every asset's price at each sketched step, with and without flows.
+fn price_table(model: &Model, steps: &StepTotals) -> Table {
+    const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+    type PartQuantile = fn(&StepTotals, usize, usize, f64) -> f64;
+    let parts: [(&str, PartQuantile); 2] = [
+        ("price", StepTotals::price_quantile),
+        ("exogenous_price", StepTotals::exogenous_price_quantile),
+    ];
+    let mut table = Table::new("prices", "Asset price quantiles over time");
+    table.column("step", "Step", Format::Number);
+    table.column("hours", "Hours", Format::Hours);
+    for asset in &model.assets {
+        for (part, _) in parts {
+            for q in QUANTILES {
+                table.column(
+                    format!("{}.{part}.{q}", asset.name),
+                    format!("{} {part} {}", asset.name, Format::Percent.show(q)),
+                    Format::Usd,
+                );
+            }
+        }
+    }
+    for (slot, &t) in steps.price_steps().iter().enumerate() {
+        let mut row: Vec<Cell> = vec![
+            f64::from(t).into(),
+            (f64::from(t) * model.step_hours).into(),
+        ];
+        for (k, asset) in model.assets.iter().enumerate() {
+            for (_, quantile) in parts {
+                row.extend(
+                    QUANTILES
+                        .iter()
+                        .map(|&q| Cell::Number(asset.price_usd * quantile(steps, slot, k, q))),
+                );
+            }
+        }
+        table.row(row);
+    }
+    table
+}
