@@ -3,14 +3,16 @@
 //! The data flows down one pipeline, a module per stage:
 //! [`scenario`] (TOML, validation, built-ins) → [`model`] (flat compiled parameters) →
 //! [`engine`] (paths, on the CPU or the GPU, using [`rng`]) → [`summary`] (mergeable
-//! reductions) → [`report`] (terminal, JSON, CSV). Only the binary's `cli` sees them all.
-//! Beside it, [`shard`] splits a run into parts that merge exactly, and [`cluster`] writes the
-//! job files that run those parts on a cluster's scheduler.
+//! reductions) → [`report`] (terminal, JSON, CSV). Beside it, [`shard`] splits a run into parts
+//! that merge exactly, and [`cluster`] writes the job files that run those parts on a cluster's
+//! scheduler. [`questions`] builds the risk manager's questions (replay, limit calibration,
+//! reverse stress test) on all of them; only the binary's `cli` sees everything.
 
 pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod questions;
 pub mod report;
 pub mod rng;
 pub mod scenario;

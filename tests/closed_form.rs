@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_close, model, run};
+use common::{assert_close, discrete_barrier_probability, model, run};
 use firesale::engine::metrics::{ACCOUNTS_LIQUIDATED, LOSS, RETURN};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
@@ -50,15 +50,7 @@ impact = false
 
     // Breach 1/L + (p − 1) < m·p  ⟺  p < (1 − 1/L)/(1 − m): a barrier on the log price.
     let barrier = ((1.0 - 1.0 / leverage) / (1.0 - margin)).ln();
-    let dt = 1.0 / 8760.0;
-    let horizon = f64::from(steps) * dt;
-    let nu = drift - 0.5 * vol * vol;
-    let beta = 0.582_597_157_939_010_6;
-    let shifted = barrier - beta * vol * dt.sqrt();
-    let normal = Normal::standard();
-    let sd = vol * horizon.sqrt();
-    let expected = normal.cdf((shifted - nu * horizon) / sd)
-        + (2.0 * nu * shifted / (vol * vol)).exp() * normal.cdf((shifted + nu * horizon) / sd);
+    let expected = discrete_barrier_probability(barrier, drift, vol, steps, 1.0 / 8760.0);
     let standard_error = (expected * (1.0 - expected) / paths as f64).sqrt();
     assert!(
         expected > 0.05 && expected < 0.6,

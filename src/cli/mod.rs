@@ -1,8 +1,12 @@
 //! The command line: flags (documented where defined) and one module per command.
 
 mod bench;
+mod calibrate;
 mod devices;
+mod emit;
 mod merge;
+mod replay;
+mod reverse;
 mod run;
 mod scenarios;
 mod slurm;
@@ -58,6 +62,13 @@ enum Command {
     /// Write (and with --submit, submit) a Slurm job array that runs a scenario in shards,
     /// and the job that merges them.
     Slurm(slurm::SlurmArgs),
+    /// Replay one path of given exogenous moves (e.g. last week's) through the full model.
+    Replay(replay::Args),
+    /// Find the largest leverage or size, or the smallest maintenance margin, of a cohort that
+    /// meets a risk target.
+    Calibrate(calibrate::Args),
+    /// Reverse stress test: the smallest multiple of a one-day shock that reaches a target.
+    Reverse(reverse::Args),
 }
 
 /// Which engine simulates the paths.
@@ -139,5 +150,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         } => bench::run(&scenario, &paths, json.as_ref()),
         Command::Merge(args) => merge::run(&args),
         Command::Slurm(args) => slurm::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
+        Command::Reverse(args) => reverse::run(&args),
     }
 }

@@ -170,7 +170,8 @@ impl RunSummary {
     }
 }
 
-fn initial_equity(kind: &CohortKind) -> f64 {
+/// Equity (margin, vol-target) or aum (ETF) of a cohort at t = 0, USD.
+pub fn initial_equity(kind: &CohortKind) -> f64 {
     match kind {
         CohortKind::Margin(book) => book.equity_usd,
         CohortKind::LeveragedEtf(etf) => etf.aum_usd,

@@ -143,6 +143,17 @@ impl MetricSummary {
         self.sketch.tail_mean(q)
     }
 
+    /// The population variance of the values at or above the q-quantile (the tail of
+    /// [`tail_mean`](Self::tail_mean)), for the standard error of an expected shortfall: from
+    /// the exact sums when the tail is every value, else from the sketch (see
+    /// [`QuantileSketch::tail_variance`]). 0 when empty.
+    pub fn tail_variance(&self, q: f64) -> f64 {
+        if self.count() > 0 && rank(q, self.count()) == 1 {
+            return self.std().powi(2);
+        }
+        self.sketch.tail_variance(q)
+    }
+
     /// The sketch behind the quantiles.
     pub fn sketch(&self) -> &QuantileSketch {
         &self.sketch

@@ -115,3 +115,24 @@ pub fn assert_rel(what: &str, actual: f64, expected: f64, relative: f64) {
         relative * expected.abs().max(1e-300),
     );
 }
+
+/// P(a Brownian motion with drift ν = μ − ½σ², monitored at the ends of `steps` steps of
+/// `step_years`, ends a step below `barrier_log` < 0), by the continuous-monitoring formula
+/// with the Broadie–Glasserman–Kou shift β·σ·√Δ (β = −ζ(½)/√(2π) ≈ 0.5826) of the barrier.
+pub fn discrete_barrier_probability(
+    barrier_log: f64,
+    drift: f64,
+    vol: f64,
+    steps: u32,
+    step_years: f64,
+) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let horizon = f64::from(steps) * step_years;
+    let nu = drift - 0.5 * vol * vol;
+    let beta = 0.582_597_157_939_010_6;
+    let shifted = barrier_log - beta * vol * step_years.sqrt();
+    let normal = Normal::standard();
+    let sd = vol * horizon.sqrt();
+    normal.cdf((shifted - nu * horizon) / sd)
+        + (2.0 * nu * shifted / (vol * vol)).exp() * normal.cdf((shifted + nu * horizon) / sd)
+}

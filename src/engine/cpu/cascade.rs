@@ -30,9 +30,16 @@ fn breach_end(book: &MarginPlan, from: usize, r: f64, a: f64) -> usize {
     end
 }
 
-/// Runs the cascade of one step; sets `state.rounds_exhausted` when the last allowed
-/// round still liquidated and left a bucket in breach.
-pub fn run(plan: &Plan, state: &mut PathState, new_end: &mut [usize]) {
+/// Runs the cascade of one step, calling `after_round(round, state)` after each round that
+/// liquidated something; sets `state.rounds_exhausted` when the last allowed round still
+/// liquidated and left a bucket in breach.
+#[inline(always)]
+pub fn run(
+    plan: &Plan,
+    state: &mut PathState,
+    new_end: &mut [usize],
+    mut after_round: impl FnMut(u32, &PathState),
+) {
     for round in 1..=plan.max_cascade_rounds {
         let mut any = false;
         for ((book, book_state), end) in plan.margin.iter().zip(&state.margin).zip(&mut *new_end) {
@@ -40,12 +47,15 @@ pub fn run(plan: &Plan, state: &mut PathState, new_end: &mut [usize]) {
             *end = breach_end(book, book_state.liquidated, r, a);
             if *end > book_state.liquidated {
                 any = true;
-                if book.impact {
-                    let gross: f64 = book.gross_usd[book_state.liquidated..*end].iter().sum();
-                    for w in &book.weights {
-                        state.flow_usd[w.asset] -= gross * w.weight * state.price[w.asset];
-                    }
-                }
+                let gross: f64 = book.gross_usd[book_state.liquidated..*end].iter().sum();
+                let price = &state.price;
+                impact::add_trade(
+                    &mut state.flow_usd,
+                    &mut state.traded_usd[book.cohort],
+                    book.impact,
+                    &book.weights,
+                    |w| -gross * w.weight * price[w.asset],
+                );
             }
         }
         if !any {
@@ -53,6 +63,7 @@ pub fn run(plan: &Plan, state: &mut PathState, new_end: &mut [usize]) {
         }
         impact::apply_flow(plan, state);
         record_liquidations(plan, state, new_end);
+        after_round(round, state);
         if round == plan.max_cascade_rounds && any_in_breach(plan, state) {
             state.rounds_exhausted = true;
         }

@@ -34,12 +34,11 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
         let flow = fund.aum_usd * etf.leverage * (etf.leverage - 1.0) * r;
         fund.aum_usd = (fund.aum_usd * (1.0 + etf.leverage * r)).max(0.0);
         reset_reference(&etf.weights, &mut fund.reference, &state.price);
-        if etf.impact {
-            any_flow = true;
-            for w in &etf.weights {
-                state.flow_usd[w.asset] += flow * w.weight;
-            }
-        }
+        let traded = &mut state.traded_usd[etf.cohort];
+        impact::add_trade(&mut state.flow_usd, traded, etf.impact, &etf.weights, |w| {
+            flow * w.weight
+        });
+        any_flow |= etf.impact;
     }
     for (plan_fund, fund) in plan.vol_targets.iter().zip(&mut state.vol_targets) {
         if step % plan_fund.every_steps != 0 {
@@ -57,12 +56,14 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
         let flow = target - fund.exposure_usd;
         fund.exposure_usd = target;
         reset_reference(&plan_fund.weights, &mut fund.reference, &state.price);
-        if plan_fund.impact {
-            any_flow = true;
-            for w in &plan_fund.weights {
-                state.flow_usd[w.asset] += flow * w.weight;
-            }
-        }
+        impact::add_trade(
+            &mut state.flow_usd,
+            &mut state.traded_usd[plan_fund.cohort],
+            plan_fund.impact,
+            &plan_fund.weights,
+            |w| flow * w.weight,
+        );
+        any_flow |= plan_fund.impact;
     }
     if any_flow {
         impact::apply_flow(plan, state);

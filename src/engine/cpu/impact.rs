@@ -1,9 +1,9 @@
-//! Price impact (MODEL.md §2): decay of the displacement each step, and the impact of one
-//! round's net flow. Mirrored by `shaders/impact.wgsl`.
+//! Price impact (MODEL.md §2): decay of the displacement each step, the trades that make up a
+//! round's net flow, and the impact of that flow. Mirrored by `shaders/impact.wgsl`.
 
 use super::plan::{CALM, Plan, STRESS};
 use super::state::PathState;
-use crate::model::ImpactShape;
+use crate::model::{ImpactShape, Weight};
 
 /// Step stage 3: I_k ← I_k · 2^(−step_hours/half_life).
 #[inline(always)]
@@ -11,6 +11,26 @@ pub fn decay(plan: &Plan, state: &mut PathState) {
     if plan.impact_decay_per_step != 1.0 {
         for impact in &mut state.impact_log {
             *impact *= plan.impact_decay_per_step;
+        }
+    }
+}
+
+/// Books one cohort's trade in a round: `flow(w)` USD in the asset of each weight `w`
+/// (negative: selling). Every trade adds to the cohort's `traded` total; only an impact-bearing
+/// cohort's adds to the round's net flow `flow_usd` (a price taker trades without moving prices).
+#[inline(always)]
+pub fn add_trade(
+    flow_usd: &mut [f64],
+    traded: &mut f64,
+    moves_prices: bool,
+    weights: &[Weight],
+    flow: impl Fn(&Weight) -> f64,
+) {
+    for w in weights {
+        let usd = flow(w);
+        *traded += usd;
+        if moves_prices {
+            flow_usd[w.asset] += usd;
         }
     }
 }

@@ -2,6 +2,7 @@
 //! orders a step. Clear first; the GPU engine is tested against it.
 
 pub mod cascade;
+pub mod exogenous;
 pub mod funds;
 pub mod impact;
 pub mod plan;
@@ -12,24 +13,44 @@ pub mod state;
 
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
-use crate::rng::StepStream;
+use exogenous::{Drawn, Exogenous};
 use plan::Plan;
 use record::StepRecorder;
 use state::PathState;
 
+/// Watches a path as it runs: a replay records every step and cascade round, a run asked for
+/// per-step totals records the end of every step, and a plain Monte Carlo run watches nothing
+/// (`()`, which compiles away).
+pub trait Observer {
+    /// After round `round` of step `step`'s cascade, a round that liquidated something.
+    fn round(&mut self, _step: u32, _round: u32, _state: &PathState) {}
+    /// At the end of step `step`, after its cascade.
+    fn step(&mut self, _step: u32, _state: &PathState) {}
+}
+
+impl Observer for () {}
+
 /// A worker's reusable memory for simulating paths one after another.
 #[derive(Debug, Clone)]
 pub struct Worker {
+    path: PathMemory,
+    recorder: StepRecorder,
+}
+
+/// The memory one path runs in.
+#[derive(Debug, Clone)]
+struct PathMemory {
     state: PathState,
     new_end: Vec<usize>,
-    recorder: StepRecorder,
 }
 
 impl Worker {
     pub fn new(plan: &Plan) -> Self {
         Worker {
-            state: PathState::new(plan),
-            new_end: vec![0; plan.margin.len()],
+            path: PathMemory {
+                state: PathState::new(plan),
+                new_end: vec![0; plan.margin.len()],
+            },
             recorder: StepRecorder::new(plan),
         }
     }
@@ -43,7 +64,7 @@ impl Worker {
         path: u64,
         row: &mut [f64],
     ) -> bool {
-        self.simulate_path(plan, layout, path, row, None)
+        self.run(plan, &Drawn { path }, &mut (), layout, row)
     }
 
     /// [`simulate`](Self::simulate), also recording the end of every step into `steps`; some
@@ -56,7 +77,17 @@ impl Worker {
         row: &mut [f64],
         steps: &mut StepTotals,
     ) -> bool {
-        self.simulate_path(plan, layout, path, row, Some(steps))
+        self.recorder.start_path(steps);
+        let mut recording = RecordSteps {
+            plan,
+            recorder: &mut self.recorder,
+            totals: steps,
+        };
+        let exhausted = self
+            .path
+            .run(plan, &Drawn { path }, &mut recording, layout, row);
+        self.recorder.end_path(steps);
+        exhausted
     }
 
     /// Adds what [`simulate_recording_steps`](Self::simulate_recording_steps) buffered to
@@ -65,38 +96,61 @@ impl Worker {
         self.recorder.flush(steps);
     }
 
-    fn simulate_path(
+    /// Runs one path whose regimes and exogenous moves come from `shocks`, through every
+    /// other stage of a step, telling `observer` what happens, and writes its metrics into
+    /// `row`. Returns whether some step ran out of cascade rounds.
+    pub fn run(
         &mut self,
         plan: &Plan,
+        shocks: &impl Exogenous,
+        observer: &mut impl Observer,
         layout: &MetricLayout,
-        path: u64,
         row: &mut [f64],
-        mut steps: Option<&mut StepTotals>,
+    ) -> bool {
+        self.path.run(plan, shocks, observer, layout, row)
+    }
+}
+
+impl PathMemory {
+    /// See [`Worker::run`].
+    fn run(
+        &mut self,
+        plan: &Plan,
+        shocks: &impl Exogenous,
+        observer: &mut impl Observer,
+        layout: &MetricLayout,
+        row: &mut [f64],
     ) -> bool {
         let state = &mut self.state;
         state.reset(plan);
-        if let Some(totals) = steps.as_deref() {
-            self.recorder.start_path(totals);
-        }
-        state.stress = regime::initial(plan, StepStream::new(plan.seed, path, 0).next_uniform());
+        state.stress = shocks.initial_stress(plan);
         for step in 1..=plan.steps {
-            let mut stream = StepStream::new(plan.seed, path, step);
-            state.stress = regime::switch(plan, state.stress, stream.next_uniform());
-            shock::apply(plan, state, &mut stream);
+            shocks.apply(plan, state, step);
             impact::decay(plan, state);
             state.refresh_prices();
             funds::rebalance(plan, state, step);
-            cascade::run(plan, state, &mut self.new_end);
+            cascade::run(plan, state, &mut self.new_end, |round, state| {
+                observer.round(step, round, state);
+            });
             state.track_drawdown();
-            if let Some(totals) = steps.as_deref_mut() {
-                self.recorder.end_step(plan, state, step, totals);
-            }
-        }
-        if let Some(totals) = steps {
-            self.recorder.end_path(totals);
+            observer.step(step, state);
         }
         write_row(plan, layout, state, row);
         state.rounds_exhausted
+    }
+}
+
+/// Feeds the end of every step to a run's per-step totals.
+struct RecordSteps<'a> {
+    plan: &'a Plan,
+    recorder: &'a mut StepRecorder,
+    totals: &'a mut StepTotals,
+}
+
+impl Observer for RecordSteps<'_> {
+    #[inline]
+    fn step(&mut self, step: u32, state: &PathState) {
+        self.recorder.end_step(self.plan, state, step, self.totals);
     }
 }
 

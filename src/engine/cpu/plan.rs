@@ -207,6 +207,11 @@ impl Plan {
         }
     }
 
+    /// Cohorts of every kind.
+    pub fn cohorts(&self) -> usize {
+        self.margin.len() + self.etfs.len() + self.vol_targets.len()
+    }
+
     /// Normals drawn per step: K + J + (ν mod 2).
     pub fn normals_per_step(&self) -> usize {
         self.assets + self.jumps.len() + (self.student_t_dof % 2) as usize

@@ -52,6 +52,9 @@ pub struct PathState {
     pub vol_targets: Vec<VolTargetState>,
     pub liquidated_notional_usd: f64,
     pub forced_selling_usd: f64,
+    /// Per cohort (scenario order): the signed USD it has traded so far, liquidations and
+    /// rebalancing, price takers included (negative: net selling).
+    pub traded_usd: Vec<f64>,
     pub rounds_exhausted: bool,
 }
 
@@ -98,6 +101,7 @@ impl PathState {
                 .collect(),
             liquidated_notional_usd: 0.0,
             forced_selling_usd: 0.0,
+            traded_usd: vec![0.0; plan.cohorts()],
             rounds_exhausted: false,
         };
         state.reset(plan);
@@ -132,6 +136,7 @@ impl PathState {
         }
         self.liquidated_notional_usd = 0.0;
         self.forced_selling_usd = 0.0;
+        self.traded_usd.fill(0.0);
         self.rounds_exhausted = false;
     }
 

@@ -1,0 +1,161 @@
+//! `firesale calibrate`: the risk-limit calibration. Checks the flags, runs the search with
+//! every trial on the chosen engine, reports each trial as it ends, then the answer.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{BackendChoice, emit};
+use firesale::engine::backend::Engine;
+use firesale::engine::metrics::RunTotals;
+use firesale::engine::{BackendInfo, RunControl};
+use firesale::model::Model;
+use firesale::questions::calibrate::{self, Problem, report};
+use firesale::report::file;
+use firesale::{Error, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A scenario TOML file or a built-in name (see `firesale scenarios`).
+    scenario: String,
+    /// The cohort whose limit is calibrated.
+    #[arg(long, allow_hyphen_values = true)]
+    cohort: String,
+    /// What to vary: `leverage` (a scale on every bucket's leverage, an ETF's leverage or a
+    /// vol-target fund's max_leverage), `maintenance_margin` (margin cohorts), or `equity` (a
+    /// scale on the cohort's size: a position limit).
+    #[arg(long)]
+    param: String,
+    /// The risk target on the cohort, METRIC<=X: p_liquidation, p_bad_debt (shares of paths),
+    /// var95, var99, var999, es95, es99, es999 (losses in USD; 2.5e9, $2.5B and 2.5B all
+    /// work). E.g. 'p_liquidation<=0.01'.
+    #[arg(long)]
+    target: String,
+    /// Paths per trial (default: the scenario's `simulation.paths`). Every trial uses the same
+    /// paths.
+    #[arg(long)]
+    paths: Option<u64>,
+    /// Random seed, a u64 (default: the scenario's `simulation.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop when the values that meet and miss the target are within this fraction of each
+    /// other.
+    #[arg(long, default_value_t = 0.01)]
+    tolerance: f64,
+    /// Lowest value searched (a scale for leverage and equity, default 0.01; a margin for
+    /// maintenance_margin, default 0).
+    #[arg(long, allow_negative_numbers = true)]
+    min: Option<f64>,
+    /// Highest value searched (default: 10 for a leverage scale, or just below where the most
+    /// levered bucket reaches 1/maintenance_margin; 100 for an equity scale; just below
+    /// 1/(highest leverage) for maintenance_margin).
+    #[arg(long, allow_negative_numbers = true)]
+    max: Option<f64>,
+    /// Engine the trials run on (`auto` chooses once, as `firesale run` does, for the
+    /// scenario at --paths; `WGPU_ADAPTER_NAME` and `WGPU_BACKEND` apply to the GPU).
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
+    /// error).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Print nothing but errors (and the JSON when `--json -`).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let mut model = firesale::scenario::load(&args.scenario)?;
+    if let Some(paths) = args.paths {
+        if paths == 0 {
+            return Err(Error::Usage("--paths must be at least 1".to_string()));
+        }
+        model.paths = paths;
+    }
+    if let Some(seed) = args.seed {
+        model.seed = seed;
+    }
+    let problem = Problem::new(
+        &model,
+        &args.cohort,
+        &args.param,
+        &args.target,
+        (args.min, args.max),
+        args.tolerance,
+    )?;
+    if let Some(path) = &args.json {
+        file::check_writable(path, "--json")?;
+    }
+    let (backend, mut simulate) = engine_for(args.backend, &model)?;
+
+    let started = Instant::now();
+    let status = status_line(args.quiet);
+    status.set_message("trial 1 running");
+    let mut count = 0;
+    let mut progress = |trial: &calibrate::Trial| {
+        count += 1;
+        status.set_message(format!(
+            "trial {count}: {}; trial {} running",
+            report::trial_line(problem.param, &problem.target, trial).trim_start(),
+            count + 1
+        ));
+    };
+    let calibration = calibrate::calibrate(&model, &problem, &mut simulate, &mut progress);
+    status.finish_and_clear();
+    let calibration = calibration?;
+    let report = report::CalibrationReport::new(
+        &model,
+        &problem,
+        &calibration,
+        &backend,
+        started.elapsed().as_secs_f64(),
+    );
+    emit::report(
+        &report.to_json(),
+        &report.render(),
+        args.json.as_deref(),
+        args.quiet,
+    )
+}
+
+/// A one-line status on stderr, replaced trial by trial and cleared at the end; hidden when
+/// quiet or when stderr is not a terminal.
+fn status_line(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let line = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    line.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("the template is valid"),
+    );
+    line.enable_steady_tick(Duration::from_millis(250));
+    line
+}
+
+/// The engine every trial runs on, as `--backend` picks it (`auto` decides once, for the
+/// scenario at its path count): the one place that chooses it.
+fn engine_for(
+    choice: BackendChoice,
+    model: &Model,
+) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals>)> {
+    let selection = Engine::select(choice.into(), None, None, model, model.paths)?;
+    let mut engine = selection.engine;
+    let backend = BackendInfo {
+        selection: selection.reason,
+        ..engine.info()
+    };
+    let simulate = move |model: &Model| {
+        let cancel = AtomicBool::new(false);
+        let control = RunControl {
+            dump_paths: 0,
+            per_step: false,
+            cancel: &cancel,
+            progress: &|_| {},
+        };
+        Ok(engine.run(model, 0..model.paths, &control)?.totals)
+    };
+    Ok((backend, simulate))
+}

@@ -1,0 +1,54 @@
+//! `firesale replay`: one deterministic path with the exogenous moves of a CSV file; prints
+//! what it does to every cohort and asset, and writes the JSON report and the per-step CSV
+//! when asked.
+
+use std::path::PathBuf;
+
+use super::emit;
+use firesale::Result;
+use firesale::questions::{replay, shocks};
+use firesale::report::file;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A scenario TOML file or a built-in name (see `firesale scenarios`).
+    scenario: String,
+    /// CSV of exogenous moves: a `step` column (1, 2, …), one column per asset with that
+    /// step's log-return (assets left out move 0), and an optional `regime` column
+    /// (`calm`/`stress`). One row per step; lines starting with `#` are comments.
+    #[arg(long, value_name = "FILE.csv")]
+    shocks: PathBuf,
+    /// Write one row per step to FILE as CSV: prices, impact, flows and liquidations by
+    /// cohort, cascade rounds.
+    #[arg(long, value_name = "FILE")]
+    steps_out: Option<PathBuf>,
+    /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
+    /// error).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Print nothing but errors (and the JSON when `--json -`).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let model = firesale::scenario::load(&args.scenario)?;
+    let path = shocks::load(&args.shocks, &model)?;
+    if let Some(out) = &args.steps_out {
+        file::check_writable(out, "--steps-out")?;
+    }
+    if let Some(out) = &args.json {
+        file::check_writable(out, "--json")?;
+    }
+    let record = replay::run(&model, &path);
+    let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
+    if let Some(out) = &args.steps_out {
+        file::write_output(out, replay::steps_csv(&model, &record).as_bytes())?;
+    }
+    emit::report(
+        &report.to_json(),
+        &report.render(),
+        args.json.as_deref(),
+        args.quiet,
+    )
+}

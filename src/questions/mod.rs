@@ -1,0 +1,22 @@
+//! The questions a risk manager runs a stress tester for, beyond the loss distribution of a
+//! run:
+//!
+//! - [`replay`]: *what would last week do to us?* One deterministic path, with given
+//!   exogenous moves, through the full model (impact, mechanical funds, the cascade).
+//! - [`calibrate`]: *what is the highest leverage (or size, or the lowest maintenance margin)
+//!   we can allow?* A search over one cohort parameter, every trial a full Monte Carlo run on
+//!   the same paths, for the value at which a risk target is just met.
+//! - [`reverse`]: *how bad must it get before we are hurt?* The smallest multiple of a one-day
+//!   shock that makes a cohort (or the market) reach a loss or liquidation target, and the
+//!   multiples at which each cohort is first liquidated: the market's key price levels.
+//!
+//! [`path`] runs and records one given path (shared by replay and reverse); [`shocks`] reads
+//! the replay's CSV of exogenous moves; [`input`] reads the names and amounts of the flags.
+//! Each question returns a report that serialises to its `--json` document and renders as text.
+
+pub mod calibrate;
+pub mod input;
+pub mod path;
+pub mod replay;
+pub mod reverse;
+pub mod shocks;

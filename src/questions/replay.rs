@@ -1,0 +1,233 @@
+//! `firesale replay`: *what would last week do to us?* One deterministic path through the full
+//! model (impact, mechanical funds, the cascade) with the exogenous moves of a shocks file
+//! instead of random draws.
+//!
+//! The path has as many steps as the file has rows (the scenario's `steps`, `paths` and `seed`
+//! are not used). The scenario's regimes enter only through the file's `regime` column: a
+//! stress step thins every depth by `stress_depth_multiplier` (calm when the column is absent);
+//! the switching probabilities, volatilities, correlations, jumps and fat tails of the scenario
+//! play no part, since the moves are given.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::path::{
+    AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
+};
+use crate::engine::cpu::exogenous::GivenPath;
+use crate::model::Model;
+use crate::report::dump::csv_field;
+use crate::report::summary::Named;
+use crate::report::terminal::usd;
+
+/// Runs `shocks` (one row per step) through `model`.
+pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {
+    Replayer::new(model, shocks.steps()).run(shocks)
+}
+
+/// The `--json` document of a replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    pub scenario: String,
+    /// The shocks file.
+    pub shocks: String,
+    pub steps: u32,
+    pub step_hours: f64,
+    /// Steps the file marks `stress`.
+    pub stress_steps: usize,
+    pub cohorts: Named<CohortOutcome>,
+    pub assets: Named<AssetOutcome>,
+    pub system: SystemOutcome,
+    /// Every cascade round's liquidations, cohort by cohort, in the order they happened.
+    pub liquidations: Vec<LiquidationEvent>,
+}
+
+impl ReplayReport {
+    pub fn new(model: &Model, shocks: &str, record: &PathRecord) -> Self {
+        ReplayReport {
+            scenario: model.name.clone(),
+            shocks: shocks.to_string(),
+            steps: record.steps.len() as u32,
+            step_hours: model.step_hours,
+            stress_steps: record.steps.iter().filter(|s| s.stress).count(),
+            cohorts: record.cohorts(model),
+            assets: record.assets(model),
+            system: record.system(model),
+            liquidations: record.liquidation_events(model),
+        }
+    }
+
+    /// Pretty JSON text, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a report always serialises");
+        text.push('\n');
+        text
+    }
+
+    /// The readable summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "firesale replay: {} with the moves of {} — {} steps of {} h ({} in stress)",
+            self.scenario, self.shocks, self.steps, self.step_hours, self.stress_steps
+        );
+        let _ = writeln!(out, "\nCohorts (loss > 0 is money lost)");
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>13} {:>11} {:>8} {:>12} {:>12} {:>11} {:>10} {:>12} {:>12}",
+            "cohort",
+            "kind",
+            "loss",
+            "loss %",
+            "liq notional",
+            "accounts liq",
+            "bad debt",
+            "first liq",
+            "peak 24h liq",
+            "peak 24h sold"
+        );
+        for (name, c) in &self.cohorts.0 {
+            let first = c
+                .first_liquidation_step
+                .map_or("-".to_string(), |step| format!("step {step}"));
+            let _ = writeln!(
+                out,
+                "  {:<24} {:>13} {:>11} {:>7.2}% {:>12} {:>12.0} {:>11} {:>10} {:>12} {:>12}",
+                name,
+                c.kind,
+                usd(c.loss),
+                100.0 * c.loss / c.initial_equity,
+                usd(c.liquidated_notional),
+                c.accounts_liquidated,
+                usd(c.bad_debt),
+                first,
+                usd(c.peak_24h_liquidated_notional),
+                usd(c.peak_24h_selling),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nAssets (total move = exogenous move + forced-selling impact, in log terms; amplification = total / exogenous)"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>12} {:>12} {:>10} {:>11} {:>11} {:>9} {:>9} {:>12}",
+            "asset",
+            "start",
+            "end",
+            "return",
+            "exogenous",
+            "impact",
+            "ampl.",
+            "max DD",
+            "peak impact"
+        );
+        for (name, a) in &self.assets.0 {
+            let amplification = a
+                .amplification
+                .map_or("-".to_string(), |x| format!("{x:.3}×"));
+            let _ = writeln!(
+                out,
+                "  {:<8} {:>12.2} {:>12.2} {:>10} {:>11} {:>11} {:>9} {:>9} {:>12}",
+                name,
+                a.initial_price,
+                a.final_price,
+                percent(a.return_),
+                percent(a.exogenous_return),
+                percent(a.impact_return),
+                amplification,
+                format!("{:.2}%", 100.0 * a.max_drawdown),
+                percent(a.peak_impact_return),
+            );
+        }
+        let s = &self.system;
+        let _ = writeln!(out, "\nSystem");
+        let _ = writeln!(
+            out,
+            "  liquidated notional {} ({} accounts, bad debt {}); most in 24 h: {}",
+            usd(s.liquidated_notional),
+            s.accounts_liquidated.round(),
+            usd(s.bad_debt),
+            usd(s.peak_24h_liquidated_notional),
+        );
+        let _ = writeln!(
+            out,
+            "  forced selling {}; most in 24 h: {}",
+            usd(s.forced_selling),
+            usd(s.peak_24h_forced_selling),
+        );
+        let _ = writeln!(
+            out,
+            "  cascade rounds {} (at most {} in one step){}",
+            s.cascade_rounds,
+            s.max_cascade_rounds_in_a_step,
+            if s.rounds_exhausted {
+                "; WARNING: some step ran out of cascade rounds (raise max_cascade_rounds)"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+}
+
+/// `+1.23%`.
+pub fn percent(value: f64) -> String {
+    format!("{:+.2}%", 100.0 * value)
+}
+
+/// The `--steps-out` CSV: one row per step with the regime, then per asset its price (USD),
+/// cumulative exogenous return and impact return, then per cohort its flow (signed USD,
+/// negative: sold), liquidated notional and accounts liquidated in the step, then the step's
+/// forced selling, liquidated notional and cascade rounds.
+pub fn steps_csv(model: &Model, record: &PathRecord) -> String {
+    let mut header = vec!["step".to_string(), "regime".to_string()];
+    for asset in &model.assets {
+        for column in ["price", "exogenous_return", "impact_return"] {
+            header.push(format!("{}.{column}", asset.name));
+        }
+    }
+    for cohort in &model.cohorts {
+        for column in ["flow", "liquidated_notional", "accounts_liquidated"] {
+            header.push(format!("{}.{column}", cohort.name));
+        }
+    }
+    header.extend(
+        [
+            "system.forced_selling",
+            "system.liquidated_notional",
+            "cascade_rounds",
+        ]
+        .map(String::from),
+    );
+    let mut csv = header
+        .iter()
+        .map(|name| csv_field(name))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push('\n');
+    for step in &record.steps {
+        let mut fields = vec![
+            step.step.to_string(),
+            if step.stress { "stress" } else { "calm" }.to_string(),
+        ];
+        for (k, asset) in model.assets.iter().enumerate() {
+            fields.push((asset.price_usd * step.price[k]).to_string());
+            fields.push(step.exogenous_log[k].exp_m1().to_string());
+            fields.push(step.impact_log[k].exp_m1().to_string());
+        }
+        for c in 0..model.cohorts.len() {
+            fields.push(step.flow_usd[c].to_string());
+            fields.push(step.liquidated_notional_usd[c].to_string());
+            fields.push(step.accounts_liquidated[c].to_string());
+        }
+        fields.push(step.forced_selling_usd.to_string());
+        fields.push(step.liquidated_notional_usd.iter().sum::<f64>().to_string());
+        fields.push(step.cascade_rounds.to_string());
+        csv.push_str(&fields.join(","));
+        csv.push('\n');
+    }
+    csv
+}
