@@ -11,12 +11,7 @@ fn crypto_unwind(c: &mut Criterion) {
     let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
     let paths = 4096_u64;
     let cancel = AtomicBool::new(false);
-    let control = RunControl {
-        dump_paths: 0,
-        per_step: false,
-        cancel: &cancel,
-        progress: &|_| {},
-    };
+    let control = RunControl::totals_only(&cancel);
     let mut group = c.benchmark_group("cpu_engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(paths * u64::from(model.steps)));

@@ -13,12 +13,7 @@ fn crypto_unwind(c: &mut Criterion) {
     let mut engine = GpuEngine::new(None).expect("a GPU adapter (install mesa-vulkan-drivers)");
     let paths = 4096_u64;
     let cancel = AtomicBool::new(false);
-    let control = RunControl {
-        dump_paths: 0,
-        per_step: false,
-        cancel: &cancel,
-        progress: &|_| {},
-    };
+    let control = RunControl::totals_only(&cancel);
     run_gpu(&mut engine, &model, 0..paths, &control).expect("warm-up run");
     let mut group = c.benchmark_group("gpu_engine");
     group.sample_size(10);

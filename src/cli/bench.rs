@@ -107,12 +107,7 @@ fn measure(
     paths: u64,
 ) -> Result<Measurement> {
     let cancel = AtomicBool::new(false);
-    let control = RunControl {
-        dump_paths: 0,
-        per_step: false,
-        cancel: &cancel,
-        progress: &|_| {},
-    };
+    let control = RunControl::totals_only(&cancel);
     let mut timed = || -> Result<f64> {
         let started = Instant::now();
         engine.run(model, 0..paths, &control)?;

@@ -225,12 +225,7 @@ fn auto(
 /// Warm paths per second of `engine` on `model` (a first probe run warms it up).
 fn probe_rate(engine: &mut Engine, model: &Model) -> Result<f64> {
     let cancel = AtomicBool::new(false);
-    let control = RunControl {
-        dump_paths: 0,
-        per_step: false,
-        cancel: &cancel,
-        progress: &|_| {},
-    };
+    let control = RunControl::totals_only(&cancel);
     engine.run(model, 0..AUTO_PROBE_PATHS / 4, &control)?;
     let started = Instant::now();
     engine.run(model, 0..AUTO_PROBE_PATHS, &control)?;

@@ -39,6 +39,19 @@ pub struct RunControl<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
 }
 
+impl<'a> RunControl<'a> {
+    /// Totals only: no dumped rows, no per-step series, no progress reports; stops when
+    /// `cancel` is set.
+    pub fn totals_only(cancel: &'a AtomicBool) -> Self {
+        RunControl {
+            dump_paths: 0,
+            per_step: false,
+            cancel,
+            progress: &|_| {},
+        }
+    }
+}
+
 /// The reduced result of simulating a range of paths.
 #[derive(Debug, Clone)]
 pub struct RunOutput {

@@ -277,12 +277,7 @@ mod tests {
         let model = source.compile().unwrap();
         let shard = Shard::new(1, 3).unwrap();
         let cancel = AtomicBool::new(false);
-        let control = RunControl {
-            dump_paths: 0,
-            per_step: false,
-            cancel: &cancel,
-            progress: &|_| {},
-        };
+        let control = RunControl::totals_only(&cancel);
         let output = run_cpu(&model, shard.paths(model.paths), &control);
         let run = ShardRun {
             source: &source,
