@@ -80,13 +80,14 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
         .iter()
         .enumerate()
         .filter(|(_, cohort)| has_liquidations(&cohort.kind))
-        .map(|(c, cohort)| {
+        .enumerate()
+        .map(|(color, (c, cohort))| {
             let points = record
                 .steps
                 .iter()
                 .map(|s| (hours(s.step), s.liquidated_notional_usd[c]))
                 .collect();
-            line(&cohort.name, points, c, false)
+            line(&cohort.name, points, color, false)
         })
         .collect();
     if !series.is_empty() {
