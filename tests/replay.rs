@@ -173,7 +173,7 @@ fn a_two_cohort_cascade_replays_as_solved_by_hand() {
     );
     assert_eq!(report.stress_steps, 1);
 
-    let csv = replay::steps_csv(&m, &record);
+    let csv = replay::steps_table(&m, &record).to_csv();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 4, "header and three steps");
     assert_eq!(

@@ -497,23 +497,29 @@ fn output_within(command: &mut Command, dir: &Path, limit: Duration) -> (String,
 
 #[test]
 fn report_html_renders_in_chromium_with_every_image_loaded() {
-    let browser = chromium();
     let report = made_report();
-    let page = std::fs::read_to_string(report.dir.join("report.html")).expect("report.html");
+    check_in_chromium(&report.dir, expected_figures().len());
+}
+
+/// Opens `dir`/report.html in headless Chromium: no network, no script of its own, no errors
+/// or console messages, and `images` images, every one loaded.
+fn check_in_chromium(dir: &Path, images: usize) {
+    let browser = chromium();
+    let page = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "no network"
     );
     assert!(!page.contains("<script"), "the page itself needs no script");
     // The check runs on a copy beside the original, so relative links resolve the same way.
-    let checked = report
-        .dir
+    let name = dir.file_name().expect("a folder name").to_string_lossy();
+    let checked = dir
         .parent()
         .expect("parent")
-        .join("report-check.html");
+        .join(format!("{name}-check.html"));
     let instrumented = page.replacen("<head>", &format!("<head>\n{CHECK_SCRIPT}"), 1);
     std::fs::write(&checked, instrumented).expect("write the instrumented copy");
-    let scratch = scratch_dir("chromium");
+    let scratch = scratch_dir(&format!("chromium-{name}"));
     let profile = scratch.join("profile");
     let (dom, log) = output_within(
         Command::new(browser)
@@ -548,7 +554,7 @@ fn report_html_renders_in_chromium_with_every_image_loaded() {
     let check: serde_json::Value = serde_json::from_str(&json).expect("check JSON");
     assert_eq!(
         check["images"].as_u64(),
-        Some(expected_figures().len() as u64),
+        Some(images as u64),
         "one image per figure"
     );
     assert_eq!(
@@ -641,4 +647,145 @@ fn other_commands_can_build_a_report_from_sections() {
     let page = std::fs::read_to_string(dir.join("report.html")).expect("html");
     assert!(page.contains("data:image/png;base64,") && page.contains("sweep.csv"));
     assert!(!dir.join("summary.json").exists());
+}
+
+/// Runs `firesale ARGS --json FILE --out DIR --quiet` in a fresh folder (DIR nested, so
+/// that it must be created) and checks the report: summary.json is the --json content,
+/// report.html and the files `tables` (CSV stems) and `figures` (stem, title) are there and
+/// nothing else, every SVG is well-formed with its title, every PNG has its signature, and the
+/// page renders in Chromium with every figure.
+fn check_question_out(name: &str, args: &[&str], tables: &[&str], figures: &[(String, String)]) {
+    let base = scratch_dir(name);
+    std::fs::create_dir_all(&base).expect("scratch folder");
+    let dir = base.join("nested").join(name);
+    let json = base.join("answer.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args(args)
+        .arg("--quiet")
+        .arg("--json")
+        .arg(&json)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "firesale {name} --out failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    assert_eq!(
+        summary,
+        std::fs::read_to_string(&json).expect("--json written"),
+        "summary.json is the --json content"
+    );
+    let mut expected: Vec<String> = vec!["summary.json".into(), "report.html".into()];
+    expected.extend(tables.iter().map(|stem| format!("{stem}.csv")));
+    for (stem, title) in figures {
+        expected.push(format!("{stem}.svg"));
+        expected.push(format!("{stem}.png"));
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).expect("svg");
+        let texts = svg_texts(&svg);
+        assert!(
+            texts.contains(title),
+            "{stem}.svg: no '{title}' in {texts:?}"
+        );
+        let png = std::fs::read(dir.join(format!("{stem}.png"))).expect("png");
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{stem}.png signature"
+        );
+        assert_eq!(decode_png(&png).0, FIGURE_SIZE.0);
+    }
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the report folder exists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    expected.sort();
+    found.sort();
+    assert_eq!(found, expected, "no more, no fewer, no temporary files");
+    for stem in tables {
+        let (header, _) = read_csv(&dir.join(format!("{stem}.csv")));
+        assert!(!header.is_empty(), "{stem}.csv has a header");
+    }
+    check_in_chromium(&dir, figures.len());
+}
+
+#[test]
+fn replay_out_writes_its_report() {
+    let shocks = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/shocks/crypto-unwind-week.csv"
+    );
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let mut figures = vec![(
+        "liquidations".to_string(),
+        "Liquidated notional per step".to_string(),
+    )];
+    for asset in &model.assets {
+        figures.push((
+            format!("price-{}", firesale::report::bundle::slug(&asset.name)),
+            format!("{}: price along the path", asset.name),
+        ));
+    }
+    check_question_out(
+        "replay",
+        &["replay", "crypto-unwind", "--shocks", shocks],
+        &["steps", "cohorts", "assets", "cascade"],
+        &figures,
+    );
+}
+
+#[test]
+fn calibrate_out_writes_its_report() {
+    check_question_out(
+        "calibrate",
+        &[
+            "calibrate",
+            "crypto-unwind",
+            "--cohort",
+            "my-fund",
+            "--param",
+            "leverage",
+            "--target",
+            "es99<=$20M",
+            "--paths",
+            "100",
+            "--tolerance",
+            "0.1",
+            "--backend",
+            "cpu",
+        ],
+        &["trials"],
+        &[(
+            "calibration".to_string(),
+            "my-fund: es99 against leverage".to_string(),
+        )],
+    );
+}
+
+#[test]
+fn reverse_out_writes_its_report() {
+    check_question_out(
+        "reverse",
+        &[
+            "reverse",
+            "crypto-unwind",
+            "--shock",
+            "BTC=-0.10,ETH=-0.13",
+            "--target",
+            "system:liquidated_notional>=1e9",
+        ],
+        &["cohorts", "assets", "cascade", "key-levels", "search"],
+        &[(
+            "search".to_string(),
+            "system liquidated_notional against the shock".to_string(),
+        )],
+    );
 }

@@ -1,5 +1,6 @@
 //! `firesale calibrate`: the risk-limit calibration. Checks the flags, runs the search with
-//! every trial on the chosen engine, reports each trial as it ends, then the answer.
+//! every trial on the chosen engine, reports each trial as it ends, then the answer (and its
+//! report folder with `--out`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -13,8 +14,9 @@ use firesale::engine::backend::Engine;
 use firesale::engine::metrics::RunTotals;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
+use firesale::questions;
 use firesale::questions::calibrate::{self, Problem, report};
-use firesale::report::file;
+use firesale::report::{bundle, file};
 use firesale::{Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +64,10 @@ pub struct Args {
     /// error).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
+    /// and PNG, and report.html, one self-contained page with all of them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
@@ -88,6 +94,9 @@ pub fn run(args: &Args) -> Result<()> {
     )?;
     if let Some(path) = &args.json {
         file::check_writable(path, "--json")?;
+    }
+    if let Some(dir) = &args.out {
+        bundle::prepare_dir(dir, "--out")?;
     }
     let (backend, mut simulate) = engine_for(args.backend, &model)?;
 
@@ -118,6 +127,9 @@ pub fn run(args: &Args) -> Result<()> {
         &report.render(),
         args.json.as_deref(),
         args.quiet,
+        args.out
+            .as_deref()
+            .map(|dir| (dir, questions::bundle::calibrate(&report))),
     )
 }
 

@@ -1,13 +1,13 @@
 //! `firesale replay`: one deterministic path with the exogenous moves of a CSV file; prints
-//! what it does to every cohort and asset, and writes the JSON report and the per-step CSV
-//! when asked.
+//! what it does to every cohort and asset, and writes the JSON report, the per-step CSV and
+//! the report folder when asked.
 
 use std::path::PathBuf;
 
 use super::emit;
 use firesale::Result;
-use firesale::questions::{replay, shocks};
-use firesale::report::file;
+use firesale::questions::{self, replay, shocks};
+use firesale::report::{bundle, file};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,6 +26,10 @@ pub struct Args {
     /// error).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
+    /// and PNG, and report.html, one self-contained page with all of them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
@@ -40,15 +44,22 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(out) = &args.json {
         file::check_writable(out, "--json")?;
     }
+    if let Some(dir) = &args.out {
+        bundle::prepare_dir(dir, "--out")?;
+    }
     let record = replay::run(&model, &path);
     let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
     if let Some(out) = &args.steps_out {
-        file::write_output(out, replay::steps_csv(&model, &record).as_bytes())?;
+        let csv = replay::steps_table(&model, &record).to_csv();
+        file::write_output(out, csv.as_bytes())?;
     }
     emit::report(
         &report.to_json(),
         &report.render(),
         args.json.as_deref(),
         args.quiet,
+        args.out
+            .as_deref()
+            .map(|dir| (dir, questions::bundle::replay(&model, &report, &record))),
     )
 }

@@ -1,13 +1,13 @@
 //! `firesale reverse`: the reverse stress test. Checks the flags, searches the smallest
 //! multiple of the shock that reaches the target and each cohort's first liquidation, and
-//! prints (and writes, with `--json`) the answer.
+//! prints the answer, and writes it with `--json` and as a report folder with `--out`.
 
 use std::path::PathBuf;
 
 use super::emit;
 use firesale::Result;
-use firesale::questions::reverse;
-use firesale::report::file;
+use firesale::questions::{self, reverse};
+use firesale::report::{bundle, file};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,6 +34,10 @@ pub struct Args {
     /// error).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
+    /// and PNG, and report.html, one self-contained page with all of them.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print nothing but errors (and the JSON when `--json -`).
     #[arg(long, short)]
     quiet: bool,
@@ -51,6 +55,9 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(path) = &args.json {
         file::check_writable(path, "--json")?;
     }
+    if let Some(dir) = &args.out {
+        bundle::prepare_dir(dir, "--out")?;
+    }
     let answer = reverse::reverse(&model, &problem);
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
     emit::report(
@@ -58,5 +65,8 @@ pub fn run(args: &Args) -> Result<()> {
         &report.render(),
         args.json.as_deref(),
         args.quiet,
+        args.out
+            .as_deref()
+            .map(|dir| (dir, questions::bundle::reverse(&report, &answer))),
     )
 }

@@ -12,8 +12,10 @@
 //!
 //! [`path`] runs and records one given path (shared by replay and reverse); [`shocks`] reads
 //! the replay's CSV of exogenous moves; [`input`] reads the names and amounts of the flags.
-//! Each question returns a report that serialises to its `--json` document and renders as text.
+//! Each question returns a report that serialises to its `--json` document and renders as text;
+//! [`bundle`] makes each one's report folder (`--out`).
 
+pub mod bundle;
 pub mod calibrate;
 pub mod input;
 pub mod path;

@@ -17,8 +17,9 @@ use super::path::{
 };
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
-use crate::report::dump::csv_field;
+use crate::report::format::Format;
 use crate::report::summary::Named;
+use crate::report::tables::{Cell, Table};
 use crate::report::terminal::usd;
 
 /// Runs `shocks` (one row per step) through `model`.
@@ -178,56 +179,75 @@ pub fn percent(value: f64) -> String {
     format!("{:+.2}%", 100.0 * value)
 }
 
-/// The `--steps-out` CSV: one row per step with the regime, then per asset its price (USD),
-/// cumulative exogenous return and impact return, then per cohort its flow (signed USD,
-/// negative: sold), liquidated notional and accounts liquidated in the step, then the step's
-/// forced selling, liquidated notional and cascade rounds.
-pub fn steps_csv(model: &Model, record: &PathRecord) -> String {
-    let mut header = vec!["step".to_string(), "regime".to_string()];
+/// The per-step table, `--steps-out` as CSV and steps.csv of `--out`: one row per step with
+/// the regime, then per asset its price (USD), cumulative exogenous return and impact return,
+/// then per cohort its flow (signed USD, negative: sold), liquidated notional and accounts
+/// liquidated in the step, then the step's forced selling, liquidated notional and cascade
+/// rounds.
+pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
+    let mut table = Table::new("steps", "The path step by step");
+    table.column("step", "Step", Format::Number);
+    table.column("regime", "Regime", Format::Number);
     for asset in &model.assets {
-        for column in ["price", "exogenous_return", "impact_return"] {
-            header.push(format!("{}.{column}", asset.name));
-        }
+        let name = &asset.name;
+        table.column(
+            format!("{name}.price"),
+            format!("{name} price"),
+            Format::Usd,
+        );
+        table.column(
+            format!("{name}.exogenous_return"),
+            format!("{name} exogenous return"),
+            Format::Percent,
+        );
+        table.column(
+            format!("{name}.impact_return"),
+            format!("{name} impact return"),
+            Format::Percent,
+        );
     }
     for cohort in &model.cohorts {
-        for column in ["flow", "liquidated_notional", "accounts_liquidated"] {
-            header.push(format!("{}.{column}", cohort.name));
-        }
+        let name = &cohort.name;
+        table.column(format!("{name}.flow"), format!("{name} flow"), Format::Usd);
+        table.column(
+            format!("{name}.liquidated_notional"),
+            format!("{name} liquidated"),
+            Format::Usd,
+        );
+        table.column(
+            format!("{name}.accounts_liquidated"),
+            format!("{name} accounts liquidated"),
+            Format::Number,
+        );
     }
-    header.extend(
-        [
-            "system.forced_selling",
-            "system.liquidated_notional",
-            "cascade_rounds",
-        ]
-        .map(String::from),
-    );
-    let mut csv = header
-        .iter()
-        .map(|name| csv_field(name))
-        .collect::<Vec<_>>()
-        .join(",");
-    csv.push('\n');
+    table.column("system.forced_selling", "Forced selling", Format::Usd);
+    table.column("system.liquidated_notional", "Liquidated", Format::Usd);
+    table.column("cascade_rounds", "Cascade rounds", Format::Number);
     for step in &record.steps {
-        let mut fields = vec![
-            step.step.to_string(),
-            if step.stress { "stress" } else { "calm" }.to_string(),
+        let mut row: Vec<Cell> = vec![
+            f64::from(step.step).into(),
+            if step.stress { "stress" } else { "calm" }.into(),
         ];
         for (k, asset) in model.assets.iter().enumerate() {
-            fields.push((asset.price_usd * step.price[k]).to_string());
-            fields.push(step.exogenous_log[k].exp_m1().to_string());
-            fields.push(step.impact_log[k].exp_m1().to_string());
+            row.extend([
+                (asset.price_usd * step.price[k]).into(),
+                step.exogenous_log[k].exp_m1().into(),
+                step.impact_log[k].exp_m1().into(),
+            ]);
         }
         for c in 0..model.cohorts.len() {
-            fields.push(step.flow_usd[c].to_string());
-            fields.push(step.liquidated_notional_usd[c].to_string());
-            fields.push(step.accounts_liquidated[c].to_string());
+            row.extend([
+                step.flow_usd[c].into(),
+                step.liquidated_notional_usd[c].into(),
+                step.accounts_liquidated[c].into(),
+            ]);
         }
-        fields.push(step.forced_selling_usd.to_string());
-        fields.push(step.liquidated_notional_usd.iter().sum::<f64>().to_string());
-        fields.push(step.cascade_rounds.to_string());
-        csv.push_str(&fields.join(","));
-        csv.push('\n');
+        row.extend([
+            step.forced_selling_usd.into(),
+            step.liquidated_notional_usd.iter().sum::<f64>().into(),
+            f64::from(step.cascade_rounds).into(),
+        ]);
+        table.row(row);
     }
-    csv
+    table
 }

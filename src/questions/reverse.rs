@@ -27,6 +27,7 @@ use crate::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, LIQUIDATED_NOTIONAL, LOSS, has_liquidations,
 };
 use crate::model::Model;
+use crate::report::format::Format;
 use crate::report::summary::Named;
 use crate::report::terminal::usd;
 use crate::{Error, Result};
@@ -133,6 +134,15 @@ impl Target {
     /// Whether `record` reaches the target.
     pub fn reached(&self, record: &PathRecord) -> bool {
         self.value(record) >= self.threshold
+    }
+
+    /// The unit of the metric's values.
+    pub fn unit(&self) -> Format {
+        if self.metric_index == ACCOUNTS_LIQUIDATED {
+            Format::Number
+        } else {
+            Format::Usd
+        }
     }
 
     /// A value of the metric for people.
@@ -263,12 +273,18 @@ pub struct Reverse {
     /// Per cohort: the smallest scale of its first liquidation (`None` for funds and for
     /// cohorts not liquidated up to the maximum).
     pub key_levels: Vec<Option<f64>>,
+    /// (scale, target metric) of every path the search for the target ran, in order.
+    pub points: Vec<(f64, f64)>,
 }
 
 /// Runs the search for the target and for every margin cohort's first liquidation.
 pub fn reverse(model: &Model, problem: &Problem) -> Reverse {
     let mut replayer = Replayer::new(model, problem.steps);
-    let target = smallest_scale(&mut replayer, problem, |r| problem.target.reached(r));
+    let mut points = Vec::new();
+    let target = smallest_scale(&mut replayer, problem, |scale, r| {
+        points.push((scale, problem.target.value(r)));
+        problem.target.reached(r)
+    });
     let key_levels = model
         .cohorts
         .iter()
@@ -277,33 +293,37 @@ pub fn reverse(model: &Model, problem: &Problem) -> Reverse {
             if !has_liquidations(&cohort.kind) {
                 return None;
             }
-            smallest_scale(&mut replayer, problem, |r| {
+            smallest_scale(&mut replayer, problem, |_, r| {
                 r.liquidations.iter().any(|l| l.cohort == c)
             })
             .map(|found| found.scale)
         })
         .collect();
-    Reverse { target, key_levels }
+    Reverse {
+        target,
+        key_levels,
+        points,
+    }
 }
 
-/// The smallest scale in (0, max] whose path satisfies `reached`: the first of [`GRID`] even
-/// steps that does, then bisection down to [`SCALE_TOLERANCE`] of the range.
+/// The smallest scale in (0, max] whose path satisfies `reached(scale, path)`: the first of
+/// [`GRID`] even steps that does, then bisection down to [`SCALE_TOLERANCE`] of the range.
 fn smallest_scale(
     replayer: &mut Replayer,
     problem: &Problem,
-    reached: impl Fn(&PathRecord) -> bool,
+    mut reached: impl FnMut(f64, &PathRecord) -> bool,
 ) -> Option<Found> {
     let mut run = |scale: f64| replayer.run(&problem.path(scale));
     let grid = |i: usize| problem.max_scale * i as f64 / GRID as f64;
     let (first, mut record) = (1..=GRID).find_map(|i| {
         let record = run(grid(i));
-        reached(&record).then_some((i, record))
+        reached(grid(i), &record).then_some((i, record))
     })?;
     let (mut below, mut above) = (grid(first - 1), grid(first));
     while above - below > SCALE_TOLERANCE * problem.max_scale {
         let mid = 0.5 * (below + above);
         let at_mid = run(mid);
-        if reached(&at_mid) {
+        if reached(mid, &at_mid) {
             (above, record) = (mid, at_mid);
         } else {
             below = mid;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::super::input::{parse_amount, unknown};
 use crate::engine::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::model::CohortKind;
+use crate::report::format::Format;
 use crate::report::terminal::usd;
 use crate::{Error, Result};
 
@@ -145,6 +146,14 @@ impl Target {
                     ci95: [es - half, es + half],
                 }
             }
+        }
+    }
+
+    /// The unit of the metric's values: a share of paths or USD.
+    pub fn unit(&self) -> Format {
+        match self.kind {
+            Metric::PLiquidation | Metric::PBadDebt => Format::Percent,
+            Metric::Var(_) | Metric::Es(_) => Format::Usd,
         }
     }
 
