@@ -137,7 +137,9 @@ pub struct GpuDevice {
 }
 
 impl GpuDevice {
-    /// Opens the adapter chosen by `filter` and the environment (see [`choose_adapter`]).
+    /// Opens the adapter whose name contains `filter` and `WGPU_ADAPTER_NAME` (each when
+    /// given, case-insensitive), preferring discrete GPUs (integrated ones under
+    /// `WGPU_POWER_PREF=low`); `WGPU_BACKEND` limits the backends searched.
     pub fn open(filter: Option<&str>) -> Result<Self> {
         let (instance, backends) = instance();
         let adapter = choose_adapter(&instance, backends, filter)?;
