@@ -93,9 +93,7 @@ pub fn run(scenario: &str, path_counts: &[u64], json: Option<&PathBuf>) -> Resul
             cpu_threads: rayon::current_num_threads(),
             results,
         };
-        let mut text = serde_json::to_string_pretty(&report).expect("a report serialises");
-        text.push('\n');
-        file::write_output(path, text.as_bytes())?;
+        file::write_output(path, file::pretty_json(&report).as_bytes())?;
     }
     Ok(())
 }

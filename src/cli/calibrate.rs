@@ -3,21 +3,19 @@
 //! report folder with `--out`).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{BackendChoice, emit};
+use firesale::Result;
 use firesale::engine::backend::Engine;
 use firesale::engine::metrics::RunTotals;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::questions;
 use firesale::questions::calibrate::{self, Problem, report};
-use firesale::report::{bundle, file};
-use firesale::{Error, Result};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -60,30 +58,13 @@ pub struct Args {
     /// scenario at --paths; `WGPU_ADAPTER_NAME` and `WGPU_BACKEND` apply to the GPU).
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
-    /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
-    /// error).
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
-    /// and PNG, and report.html, one self-contained page with all of them.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Print nothing but errors (and the JSON when `--json -`).
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    output: emit::Output,
 }
 
 pub fn run(args: &Args) -> Result<()> {
     let mut model = firesale::scenario::load(&args.scenario)?;
-    if let Some(paths) = args.paths {
-        if paths == 0 {
-            return Err(Error::Usage("--paths must be at least 1".to_string()));
-        }
-        model.paths = paths;
-    }
-    if let Some(seed) = args.seed {
-        model.seed = seed;
-    }
+    super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
     let problem = Problem::new(
         &model,
         &args.cohort,
@@ -92,16 +73,11 @@ pub fn run(args: &Args) -> Result<()> {
         (args.min, args.max),
         args.tolerance,
     )?;
-    if let Some(path) = &args.json {
-        file::check_writable(path, "--json")?;
-    }
-    if let Some(dir) = &args.out {
-        bundle::prepare_dir(dir, "--out")?;
-    }
+    args.output.prepare()?;
     let (backend, mut simulate) = engine_for(args.backend, &model)?;
 
     let started = Instant::now();
-    let status = status_line(args.quiet);
+    let status = status_line(args.output.quiet);
     status.set_message("trial 1 running");
     let mut count = 0;
     let mut progress = |trial: &calibrate::Trial| {
@@ -122,15 +98,9 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    emit::report(
-        &report.to_json(),
-        &report.render(),
-        args.json.as_deref(),
-        args.quiet,
-        args.out
-            .as_deref()
-            .map(|dir| (dir, questions::bundle::calibrate(&report))),
-    )
+    args.output.emit(&report.to_json(), &report.render(), || {
+        questions::bundle::calibrate(&report)
+    })
 }
 
 /// A one-line status on stderr, replaced trial by trial and cleared at the end; hidden when

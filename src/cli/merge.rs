@@ -57,14 +57,11 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         &merged.totals,
     );
     let json = if partial {
-        let mut text = serde_json::to_string_pretty(&PartialSummary {
+        file::pretty_json(&PartialSummary {
             summary: &summary,
             shards: merged.shards,
             missing_shards: &merged.missing,
         })
-        .expect("a summary always serialises");
-        text.push('\n');
-        text
     } else {
         summary.to_json()
     };

@@ -136,6 +136,26 @@ impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
     }
 }
 
+/// Applies `--paths` and `--seed` over the scenario's `simulation` defaults.
+fn override_paths_and_seed(
+    model: &mut firesale::model::Model,
+    paths: Option<u64>,
+    seed: Option<u64>,
+) -> Result<()> {
+    if let Some(paths) = paths {
+        if paths == 0 {
+            return Err(firesale::Error::Usage(
+                "--paths must be at least 1".to_string(),
+            ));
+        }
+        model.paths = paths;
+    }
+    if let Some(seed) = seed {
+        model.seed = seed;
+    }
+    Ok(())
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::emit;
 use firesale::Result;
 use firesale::questions::{self, replay, shocks};
-use firesale::report::{bundle, file};
+use firesale::report::file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,17 +22,8 @@ pub struct Args {
     /// cohort, cascade rounds.
     #[arg(long, value_name = "FILE")]
     steps_out: Option<PathBuf>,
-    /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
-    /// error).
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
-    /// and PNG, and report.html, one self-contained page with all of them.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Print nothing but errors (and the JSON when `--json -`).
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    output: emit::Output,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -41,25 +32,14 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(out) = &args.steps_out {
         file::check_writable(out, "--steps-out")?;
     }
-    if let Some(out) = &args.json {
-        file::check_writable(out, "--json")?;
-    }
-    if let Some(dir) = &args.out {
-        bundle::prepare_dir(dir, "--out")?;
-    }
+    args.output.prepare()?;
     let record = replay::run(&model, &path);
     let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
     if let Some(out) = &args.steps_out {
         let csv = replay::steps_table(&model, &record).to_csv();
         file::write_output(out, csv.as_bytes())?;
     }
-    emit::report(
-        &report.to_json(),
-        &report.render(),
-        args.json.as_deref(),
-        args.quiet,
-        args.out
-            .as_deref()
-            .map(|dir| (dir, questions::bundle::replay(&model, &report, &record))),
-    )
+    args.output.emit(&report.to_json(), &report.render(), || {
+        questions::bundle::replay(&model, &report, &record)
+    })
 }

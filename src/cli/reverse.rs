@@ -2,12 +2,9 @@
 //! multiple of the shock that reaches the target and each cohort's first liquidation, and
 //! prints the answer, and writes it with `--json` and as a report folder with `--out`.
 
-use std::path::PathBuf;
-
 use super::emit;
 use firesale::Result;
 use firesale::questions::{self, reverse};
-use firesale::report::{bundle, file};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,17 +27,8 @@ pub struct Args {
     /// Largest multiple of the shock searched (default: where the largest move reaches 99%).
     #[arg(long, allow_negative_numbers = true)]
     max_scale: Option<f64>,
-    /// Write the JSON report to FILE (`-` for standard output; the text then goes to standard
-    /// error).
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a report into DIR (created if missing): summary.json, CSV tables, plots as SVG
-    /// and PNG, and report.html, one self-contained page with all of them.
-    #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Print nothing but errors (and the JSON when `--json -`).
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    output: emit::Output,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -52,21 +40,10 @@ pub fn run(args: &Args) -> Result<()> {
         &args.regime,
         args.max_scale,
     )?;
-    if let Some(path) = &args.json {
-        file::check_writable(path, "--json")?;
-    }
-    if let Some(dir) = &args.out {
-        bundle::prepare_dir(dir, "--out")?;
-    }
+    args.output.prepare()?;
     let answer = reverse::reverse(&model, &problem);
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
-    emit::report(
-        &report.to_json(),
-        &report.render(),
-        args.json.as_deref(),
-        args.quiet,
-        args.out
-            .as_deref()
-            .map(|dir| (dir, questions::bundle::reverse(&report, &answer))),
-    )
+    args.output.emit(&report.to_json(), &report.render(), || {
+        questions::bundle::reverse(&report, &answer)
+    })
 }

@@ -23,15 +23,7 @@ use firesale::{Error, Result};
 pub fn run(args: &RunArgs) -> Result<()> {
     let source = Source::load(&args.scenario)?;
     let mut model = source.compile()?;
-    if let Some(paths) = args.paths {
-        if paths == 0 {
-            return Err(Error::Usage("--paths must be at least 1".to_string()));
-        }
-        model.paths = paths;
-    }
-    if let Some(seed) = args.seed {
-        model.seed = seed;
-    }
+    super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
     let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
     if let Some(path) = &args.json {
         file::check_writable(path, "--json")?;

@@ -482,9 +482,7 @@ impl ReverseReport {
 
     /// Pretty JSON text, newline-terminated.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a report always serialises");
-        text.push('\n');
-        text
+        crate::report::file::pretty_json(self)
     }
 
     /// The readable answer.

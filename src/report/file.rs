@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// `value` as pretty JSON text, newline-terminated (the form of every JSON file firesale
+/// writes).
+pub fn pretty_json(value: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("firesale's documents serialise");
+    text.push('\n');
+    text
+}
+
 /// Writes `contents` to `path` atomically, or to standard output when `path` is `-`.
 pub fn write_output(path: &Path, contents: &[u8]) -> Result<()> {
     if path == Path::new("-") {

@@ -164,9 +164,7 @@ impl RunSummary {
 
     /// Pretty JSON text, newline-terminated.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).expect("a summary always serialises");
-        text.push('\n');
-        text
+        crate::report::file::pretty_json(self)
     }
 }
 
