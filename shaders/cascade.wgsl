@@ -9,6 +9,7 @@ var<private> new_end: array<u32, MARGIN_LEN>;
 fn book_return_and_gross(m: u32) -> vec2<f32> {
     var r = 0.0;
     var a = 0.0;
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
         if w != 0.0 {
@@ -31,67 +32,85 @@ fn breach_end(m: u32, first: u32, ra: vec2<f32>) -> u32 {
 }
 
 // Runs the cascade of one step; sets `rounds_exhausted` when the last allowed round still
-// liquidated and left a bucket in breach.
+// liquidated and left a bucket in breach. A `while` rather than rounds with an early
+// return: in most steps no path breaches and the loop body is not entered at all.
 fn cascade_run() {
-    for (var round = 1u; round <= MAX_CASCADE_ROUNDS; round++) {
-        var any = false;
-        for (var m = 0u; m < N_MARGIN; m++) {
-            let first = margin_liquidated[m];
-            new_end[m] = breach_end(m, first, book_return_and_gross(m));
-            if new_end[m] > first {
-                any = true;
-                if param_bool(P_MARGIN_IMPACT + m) {
-                    var gross = 0.0;
-                    for (var b = first; b < new_end[m]; b++) {
-                        gross += param_f32(P_MARGIN_GROSS + m * MAX_BUCKETS + b);
-                    }
-                    for (var k = 0u; k < N_ASSETS; k++) {
-                        let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
-                        if w != 0.0 {
-                            flow_usd[k] -= gross * w * price[k];
-                        }
+    var round = 1u;
+    var breached = find_breaches();
+    while breached {
+        impact_apply_flow();
+        record_liquidations();
+        if round == MAX_CASCADE_ROUNDS {
+            rounds_exhausted = rounds_exhausted || any_in_breach();
+            break;
+        }
+        round += 1u;
+        breached = find_breaches();
+    }
+}
+
+// Finds the end of every book's newly breached buckets at the current prices (`new_end`)
+// and adds the flow of their liquidation to `flow_usd` where the book bears impact; whether
+// any book breached.
+fn find_breaches() -> bool {
+    var any = false;
+    // @unroll
+    for (var m = 0u; m < N_MARGIN; m++) {
+        let first = margin_liquidated[m];
+        new_end[m] = breach_end(m, first, book_return_and_gross(m));
+        if new_end[m] > first {
+            any = true;
+            if param_bool(P_MARGIN_IMPACT + m) {
+                var gross = 0.0;
+                for (var b = first; b < new_end[m]; b++) {
+                    gross += param_f32(P_MARGIN_GROSS + m * MAX_BUCKETS + b);
+                }
+                // @unroll
+                for (var k = 0u; k < N_ASSETS; k++) {
+                    let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
+                    if w != 0.0 {
+                        flow_usd[k] -= gross * w * price[k];
                     }
                 }
             }
         }
-        if !any {
-            return;
-        }
-        impact_apply_flow();
-        record_liquidations();
-        if round == MAX_CASCADE_ROUNDS && any_in_breach() {
-            rounds_exhausted = true;
-        }
     }
+    return any;
 }
 
 // Books the buckets [liquidated, new_end) of every book as liquidated at the current
 // (post-impact) prices.
 fn record_liquidations() {
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         let first = margin_liquidated[m];
-        if new_end[m] == first {
-            continue;
+        if new_end[m] > first {
+            record_book_liquidations(m, first);
         }
-        let ra = book_return_and_gross(m);
-        let equity = param_f32(P_MARGIN_EQUITY + m);
-        let fee = param_f32(P_MARGIN_FEE + m);
-        let accounts = param_f32(P_MARGIN_ACCOUNTS + m);
-        for (var b = first; b < new_end[m]; b++) {
-            let gross = param_f32(P_MARGIN_GROSS + m * MAX_BUCKETS + b);
-            let share = param_f32(P_MARGIN_EQUITY_SHARE + m * MAX_BUCKETS + b);
-            let realised = share * equity + gross * ra.x - fee * gross * ra.y;
-            margin_kept_usd[m] += max(realised, 0.0);
-            margin_bad_debt_usd[m] += max(-realised, 0.0);
-            margin_liquidated_notional_usd[m] += gross * ra.y;
-            liquidated_notional_usd += gross * ra.y;
-            margin_accounts_liquidated[m] += share * accounts;
-        }
-        margin_liquidated[m] = new_end[m];
     }
 }
 
+// Books the buckets [first, new_end) of book `m` at the current prices.
+fn record_book_liquidations(m: u32, first: u32) {
+    let ra = book_return_and_gross(m);
+    let equity = param_f32(P_MARGIN_EQUITY + m);
+    let fee = param_f32(P_MARGIN_FEE + m);
+    let accounts = param_f32(P_MARGIN_ACCOUNTS + m);
+    for (var b = first; b < new_end[m]; b++) {
+        let gross = param_f32(P_MARGIN_GROSS + m * MAX_BUCKETS + b);
+        let share = param_f32(P_MARGIN_EQUITY_SHARE + m * MAX_BUCKETS + b);
+        let realised = share * equity + gross * ra.x - fee * gross * ra.y;
+        margin_kept_usd[m] += max(realised, 0.0);
+        margin_bad_debt_usd[m] += max(-realised, 0.0);
+        margin_liquidated_notional_usd[m] += gross * ra.y;
+        liquidated_notional_usd += gross * ra.y;
+        margin_accounts_liquidated[m] += share * accounts;
+    }
+    margin_liquidated[m] = new_end[m];
+}
+
 fn any_in_breach() -> bool {
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         let first = margin_liquidated[m];
         if breach_end(m, first, book_return_and_gross(m)) > first {

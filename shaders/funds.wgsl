@@ -1,4 +1,4 @@
-// Step stage 4: mechanical flows (MODEL.md §3, §7.2): leveraged ETFs and vol-target_usd funds
+// Step stage 4: mechanical flows (MODEL.md §3, §7.2): leveraged ETFs and vol-target funds
 // rebalance on their schedule; their flows net per asset into one impacted round.
 // Mirrors `src/engine/cpu/funds.rs`. Weights are dense per asset (0 where not held).
 
@@ -6,6 +6,7 @@
 // at `reference` in `fund_reference`.
 fn basket_return_since(weights: u32, reference: u32) -> f32 {
     var r = 0.0;
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(weights + k);
         if w != 0.0 {
@@ -16,12 +17,14 @@ fn basket_return_since(weights: u32, reference: u32) -> f32 {
 }
 
 fn reset_reference(reference: u32) {
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         fund_reference[reference + k] = log_price(k);
     }
 }
 
 fn add_fund_flow(weights: u32, flow: f32) {
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         let w = param_f32(weights + k);
         if w != 0.0 {
@@ -30,51 +33,64 @@ fn add_fund_flow(weights: u32, flow: f32) {
     }
 }
 
-// Rebalances every fund due after step `step`, then impacts their net flow once.
+// Rebalances every fund due after step `step`, then impacts their net flow once. A fund's
+// schedule is the same for every path, so its one-pass loop is taken by all lanes or none.
 fn funds_rebalance(step: u32) {
     var any_flow = false;
+    // @unroll
     for (var e = 0u; e < N_ETF; e++) {
-        if step % param_u32(P_ETF_EVERY_STEPS + e) != 0u {
-            continue;
-        }
-        let weights = P_ETF_WEIGHT + e * N_ASSETS;
-        let leverage = param_f32(P_ETF_LEVERAGE + e);
-        let r = basket_return_since(weights, etf_reference_at(e));
-        let flow = etf_aum_usd[e] * leverage * (leverage - 1.0) * r;
-        etf_aum_usd[e] = max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
-        reset_reference(etf_reference_at(e));
-        if param_bool(P_ETF_IMPACT + e) {
-            any_flow = true;
-            add_fund_flow(weights, flow);
+        for (var due = step % param_u32(P_ETF_EVERY_STEPS + e) == 0u; due; due = false) {
+            any_flow = etf_rebalance(e) || any_flow;
         }
     }
+    // @unroll
     for (var v = 0u; v < N_VOL_TARGET; v++) {
-        if step % param_u32(P_VOL_TARGET_EVERY_STEPS + v) != 0u {
-            continue;
-        }
-        let weights = P_VOL_TARGET_WEIGHT + v * N_ASSETS;
-        let r = basket_return_since(weights, vol_target_reference_at(v));
-        vol_target_equity_usd[v] += vol_target_exposure_usd[v] * r;
-        vol_target_exposure_usd[v] *= 1.0 + r;
-        let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
-        vol_target_variance[v] = keep * vol_target_variance[v]
-            + (1.0 - keep) * r * r / param_f32(P_VOL_TARGET_INTERVAL_YEARS + v);
-        let leverage = min(
-            param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
-            param_f32(P_VOL_TARGET_TARGET_VOL + v) / sqrt(vol_target_variance[v]),
-        );
-        let target_usd = max(vol_target_equity_usd[v], 0.0) * leverage;
-        let flow = target_usd - vol_target_exposure_usd[v];
-        vol_target_exposure_usd[v] = target_usd;
-        reset_reference(vol_target_reference_at(v));
-        if param_bool(P_VOL_TARGET_IMPACT + v) {
-            any_flow = true;
-            add_fund_flow(weights, flow);
+        for (var due = step % param_u32(P_VOL_TARGET_EVERY_STEPS + v) == 0u; due; due = false) {
+            any_flow = vol_target_rebalance(v) || any_flow;
         }
     }
-    if any_flow {
+    for (var due = any_flow; due; due = false) {
         impact_apply_flow();
     }
+}
+
+// Rebalances ETF `e` back to its leverage; whether its flow bears impact.
+fn etf_rebalance(e: u32) -> bool {
+    let weights = P_ETF_WEIGHT + e * N_ASSETS;
+    let leverage = param_f32(P_ETF_LEVERAGE + e);
+    let r = basket_return_since(weights, etf_reference_at(e));
+    let flow = etf_aum_usd[e] * leverage * (leverage - 1.0) * r;
+    etf_aum_usd[e] = max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
+    reset_reference(etf_reference_at(e));
+    let impact = param_bool(P_ETF_IMPACT + e);
+    if impact {
+        add_fund_flow(weights, flow);
+    }
+    return impact;
+}
+
+// Rebalances vol-target fund `v` to its target exposure; whether its flow bears impact.
+fn vol_target_rebalance(v: u32) -> bool {
+    let weights = P_VOL_TARGET_WEIGHT + v * N_ASSETS;
+    let r = basket_return_since(weights, vol_target_reference_at(v));
+    vol_target_equity_usd[v] += vol_target_exposure_usd[v] * r;
+    vol_target_exposure_usd[v] *= 1.0 + r;
+    let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
+    vol_target_variance[v] = keep * vol_target_variance[v]
+        + (1.0 - keep) * r * r / param_f32(P_VOL_TARGET_INTERVAL_YEARS + v);
+    let leverage = min(
+        param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
+        param_f32(P_VOL_TARGET_TARGET_VOL + v) / sqrt(vol_target_variance[v]),
+    );
+    let target_usd = max(vol_target_equity_usd[v], 0.0) * leverage;
+    let flow = target_usd - vol_target_exposure_usd[v];
+    vol_target_exposure_usd[v] = target_usd;
+    reset_reference(vol_target_reference_at(v));
+    let impact = param_bool(P_VOL_TARGET_IMPACT + v);
+    if impact {
+        add_fund_flow(weights, flow);
+    }
+    return impact;
 }
 
 // Final ETF aum at T (MODEL.md §7.3), marked since its last rebalance.
@@ -84,7 +100,7 @@ fn etf_final_value(e: u32) -> f32 {
     return max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
 }
 
-// Final vol-target_usd equity at T (MODEL.md §7.3), marked since its last rebalance.
+// Final vol-target equity at T (MODEL.md §7.3), marked since its last rebalance.
 fn vol_target_final_value(v: u32) -> f32 {
     let r = basket_return_since(P_VOL_TARGET_WEIGHT + v * N_ASSETS, vol_target_reference_at(v));
     return vol_target_equity_usd[v] + vol_target_exposure_usd[v] * r;

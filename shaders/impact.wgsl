@@ -5,6 +5,7 @@
 fn impact_decay() {
     let decay = param_f32(P_IMPACT_DECAY);
     if decay != 1.0 {
+        // @unroll
         for (var k = 0u; k < N_ASSETS; k++) {
             impact_log[k] *= decay;
         }
@@ -14,11 +15,11 @@ fn impact_decay() {
 // Applies the round's net flow in `flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
 // counts the USD sold into `forced_selling_usd`, and reprices the assets that moved.
 fn impact_apply_flow() {
-    let depth = P_DEPTH + select(REGIME_CALM, REGIME_STRESS, stress) * N_ASSETS;
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         let flow = flow_usd[k];
         if flow != 0.0 {
-            let q = flow / param_f32(depth + k);
+            let q = flow / regime_f32(P_DEPTH + k, N_ASSETS, stress);
             var moved = q;
             if IMPACT_SQRT {
                 moved = sign(q) * sqrt(abs(q));

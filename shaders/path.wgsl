@@ -2,6 +2,15 @@
 // MODEL.md §2, and writes its metric row (layout of `MetricLayout`) and a rounds-exhausted
 // flag, and the end of every step when recording (record.wgsl). Mirrors
 // `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
+//
+// Skipping work. llvmpipe (Mesa's software driver) runs 8 paths per instruction and
+// executes both sides of every `if` under a lane mask, whether or not a lane takes it; only
+// loops branch, leaving as soon as no lane is active. Work that most paths skip in most
+// steps (a fund's rebalance, a cascade round, a fired jump) is therefore written as a loop
+// — `for (var due = condition; due; due = false) { … }` for once, or a `while` — which
+// costs one test when no lane needs it, here and on hardware GPUs alike. Loops marked
+// `// @unroll` are unrolled when the shader is composed (`src/engine/gpu/unroll.rs`), so
+// that per-path arrays live in registers.
 
 // Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
@@ -48,6 +57,7 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 
 fn write_row(row: u32) {
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         let c = param_u32(P_MARGIN_COHORT + m);
         rows[row + cohort_column(c, METRIC_LOSS)] = param_f32(P_MARGIN_EQUITY + m) - final_equity(m);
@@ -55,14 +65,17 @@ fn write_row(row: u32) {
         rows[row + cohort_column(c, METRIC_ACCOUNTS_LIQUIDATED)] = margin_accounts_liquidated[m];
         rows[row + cohort_column(c, METRIC_BAD_DEBT)] = margin_bad_debt_usd[m];
     }
+    // @unroll
     for (var e = 0u; e < N_ETF; e++) {
         let c = param_u32(P_ETF_COHORT + e);
         write_fund_row(row, c, param_f32(P_ETF_AUM + e) - etf_final_value(e));
     }
+    // @unroll
     for (var v = 0u; v < N_VOL_TARGET; v++) {
         let c = param_u32(P_VOL_TARGET_COHORT + v);
         write_fund_row(row, c, param_f32(P_VOL_TARGET_EQUITY + v) - vol_target_final_value(v));
     }
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         rows[row + asset_column(k, METRIC_RETURN)] = expm1(log_price(k));
         rows[row + asset_column(k, METRIC_MAX_DRAWDOWN)] = max_drawdown[k];

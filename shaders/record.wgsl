@@ -23,6 +23,7 @@ var<private> any_liquidated: bool;
 // Back to t = 0 for a new path.
 fn record_start() {
     liquidated_before_usd = 0.0;
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         book_liquidated[m] = false;
     }
@@ -35,6 +36,7 @@ fn record_step(local: u32, step: u32) {
     step_rows[row + step - 1u] = liquidated_notional_usd - liquidated_before_usd;
     liquidated_before_usd = liquidated_notional_usd;
     let counts = (step - 1u) * (N_COHORTS + 1u);
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         if !book_liquidated[m] && margin_liquidated[m] > 0u {
             book_liquidated[m] = true;
@@ -47,6 +49,7 @@ fn record_step(local: u32, step: u32) {
     }
     let slot = PRICE_SLOT[step - 1u];
     if slot != NO_PRICE_SLOT {
+        // @unroll
         for (var k = 0u; k < N_ASSETS; k++) {
             let power = f32(PRICE_POWER[k]);
             let column = row + slot * N_ASSETS + k;

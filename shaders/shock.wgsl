@@ -6,11 +6,13 @@
 // them to the path's exogenous log prices.
 fn shock_apply(stream: ptr<function, StepStream>) {
     var fired = 0u;
+    // @unroll
     for (var j = 0u; j < N_JUMPS; j++) {
         if word_below(next_word(stream), param_threshold(P_JUMP_FIRE + 2u * j)) {
             fired |= 1u << j;
         }
     }
+    // @unroll
     for (var pair = 0u; pair < NORMAL_PAIRS; pair++) {
         let z = next_normal_pair(stream);
         normals[2u * pair] = z.x;
@@ -18,20 +20,24 @@ fn shock_apply(stream: ptr<function, StepStream>) {
     }
     let t_scale = student_t_scale(stream);
 
-    let regime = select(REGIME_CALM, REGIME_STRESS, stress);
-    let cholesky = P_CHOLESKY + regime * N_ASSETS * N_ASSETS;
-    let drift = P_DRIFT + regime * N_ASSETS;
-    let vol = P_VOL + regime * N_ASSETS;
+    // @unroll
     for (var i = 0u; i < N_ASSETS; i++) {
         var epsilon = 0.0;
-        for (var j = 0u; j <= i; j++) {
-            epsilon += param_f32(cholesky + i * N_ASSETS + j) * normals[j];
+        // @unroll
+        for (var j = 0u; j < N_ASSETS; j++) {
+            if j <= i {
+                epsilon += regime_f32(P_CHOLESKY + i * N_ASSETS + j, N_ASSETS * N_ASSETS, stress) * normals[j];
+            }
         }
-        exogenous_log[i] += param_f32(drift + i) + param_f32(vol + i) * epsilon * t_scale;
+        exogenous_log[i] += regime_f32(P_DRIFT + i, N_ASSETS, stress)
+            + regime_f32(P_VOL + i, N_ASSETS, stress) * epsilon * t_scale;
     }
+    // @unroll
     for (var j = 0u; j < N_JUMPS; j++) {
-        if (fired & (1u << j)) != 0u {
+        // Rare: a one-pass loop, skipped when no path fired (see path.wgsl).
+        for (var due = (fired & (1u << j)) != 0u; due; due = false) {
             let size = param_f32(P_JUMP_MEAN + j) + param_f32(P_JUMP_STDEV + j) * normals[N_ASSETS + j];
+            // @unroll
             for (var k = 0u; k < N_ASSETS; k++) {
                 let loading = param_f32(P_JUMP_LOADING + j * N_ASSETS + k);
                 if loading != 0.0 {
@@ -49,7 +55,8 @@ fn student_t_scale(stream: ptr<function, StepStream>) -> f32 {
         return 1.0;
     }
     var chi_square = 0.0;
-    for (var i = 0u; i < STUDENT_T_DOF / 2u; i++) {
+    // @unroll
+    for (var i = 0u; i < CHI_SQUARE_LOGS; i++) {
         chi_square += 2.0 * neg_log_uniform(next_word(stream));
     }
     if STUDENT_T_DOF % 2u == 1u {

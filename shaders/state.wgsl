@@ -54,6 +54,7 @@ var<private> rounds_exhausted: bool;
 // t = 0: everything at its initial value.
 fn state_reset() {
     stress = false;
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         exogenous_log[k] = 0.0;
         impact_log[k] = 0.0;
@@ -63,6 +64,7 @@ fn state_reset() {
         max_drawdown[k] = 0.0;
         flow_usd[k] = 0.0;
     }
+    // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         margin_liquidated[m] = 0u;
         margin_kept_usd[m] = 0.0;
@@ -70,9 +72,11 @@ fn state_reset() {
         margin_accounts_liquidated[m] = 0.0;
         margin_bad_debt_usd[m] = 0.0;
     }
+    // @unroll
     for (var e = 0u; e < N_ETF; e++) {
         etf_aum_usd[e] = param_f32(P_ETF_AUM + e);
     }
+    // @unroll
     for (var v = 0u; v < N_VOL_TARGET; v++) {
         let equity = param_f32(P_VOL_TARGET_EQUITY + v);
         let initial_vol = param_f32(P_VOL_TARGET_INITIAL_VOL + v);
@@ -112,6 +116,7 @@ fn expm1(x: f32) -> f32 {
 
 // Recomputes relative prices from the exogenous and impact parts.
 fn refresh_prices() {
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         refresh_price(k);
     }
@@ -126,6 +131,7 @@ fn refresh_price(k: u32) {
 
 // End of step: the running maximum and the deepest drawdown so far.
 fn track_drawdown() {
+    // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         running_max[k] = max(running_max[k], price[k]);
         max_drawdown[k] = max(max_drawdown[k], 1.0 - price[k] / running_max[k]);

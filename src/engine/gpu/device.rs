@@ -126,6 +126,17 @@ pub struct Dispatch<'a> {
     pub groups: (u32, u32),
 }
 
+/// How a shader sees one buffer of a bind group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// `var<uniform>`: small, read-only, cached.
+    Uniform,
+    /// `var<storage, read>`.
+    Read,
+    /// `var<storage, read_write>`.
+    ReadWrite,
+}
+
 /// An open device with the adapter it came from, catching wgpu's errors.
 pub struct GpuDevice {
     pub device: wgpu::Device,
@@ -214,19 +225,19 @@ impl GpuDevice {
     }
 
     /// A compute pipeline from WGSL `source`, entry point `entry`, over one bind group of
-    /// storage buffers whose read-only flags are `read_only` (binding i ↔ element i).
+    /// buffers bound as `bindings` (binding i ↔ element i).
     pub fn compute_pipeline(
         &self,
         label: &str,
         source: &str,
         entry: &str,
-        read_only: &[bool],
+        bindings: &[Binding],
     ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroupLayout)> {
         let what = format!("shader compilation ({label})");
         // A shader-compiler bug panics inside wgpu (naga's backends); report it as an error.
         let compiled = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.scoped(&what, || {
-                self.create_pipeline(label, source, entry, read_only)
+                self.create_pipeline(label, source, entry, bindings)
             })
         }));
         compiled.unwrap_or_else(|panic| {
@@ -247,7 +258,7 @@ impl GpuDevice {
         label: &str,
         source: &str,
         entry: &str,
-        read_only: &[bool],
+        bindings: &[Binding],
     ) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
         let module = self
             .device
@@ -255,14 +266,18 @@ impl GpuDevice {
                 label: Some(label),
                 source: wgpu::ShaderSource::Wgsl(source.into()),
             });
-        let entries: Vec<wgpu::BindGroupLayoutEntry> = read_only
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = bindings
             .iter()
             .enumerate()
-            .map(|(binding, &read_only)| wgpu::BindGroupLayoutEntry {
-                binding: binding as u32,
+            .map(|(index, binding)| wgpu::BindGroupLayoutEntry {
+                binding: index as u32,
                 visibility: wgpu::ShaderStages::COMPUTE,
                 ty: wgpu::BindingType::Buffer {
-                    ty: wgpu::BufferBindingType::Storage { read_only },
+                    ty: match binding {
+                        Binding::Uniform => wgpu::BufferBindingType::Uniform,
+                        Binding::Read => wgpu::BufferBindingType::Storage { read_only: true },
+                        Binding::ReadWrite => wgpu::BufferBindingType::Storage { read_only: false },
+                    },
                     has_dynamic_offset: false,
                     min_binding_size: None,
                 },

@@ -14,6 +14,7 @@ pub mod probe;
 pub mod record;
 pub mod reduce;
 pub mod shader;
+pub mod unroll;
 
 use std::ops::Range;
 use std::sync::atomic::Ordering;

@@ -42,6 +42,17 @@ impl Header {
     }
 }
 
+/// Where the path shader reads its parameters. Every offset the step reads in its unrolled
+/// loops is the same for all paths; from a uniform buffer such a read is one load shared by
+/// the paths a core runs together (llvmpipe: one scalar load for 8 lanes; GPUs: the
+/// constant cache), where a storage-buffer read is a load per path. Models too large for the
+/// adapter's uniform limit (64 KiB on most) fall back to a storage buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamsBinding {
+    Uniform,
+    Storage,
+}
+
 /// The model's words and where each section starts (in words after the header).
 #[derive(Debug, Clone)]
 pub struct ParamWords {
@@ -202,10 +213,30 @@ impl ParamWords {
     }
 
     /// The whole buffer: `header` then the words.
+    /// The buffer: `header`, then the words padded to whole 16-byte elements (what the
+    /// uniform binding's `array<vec4<u32>, PARAM_VEC4S>` covers; the storage binding reads
+    /// the same bytes as `array<u32>`).
     pub fn buffer_bytes(&self, header: &Header) -> Vec<u8> {
         let mut bytes = bytemuck::bytes_of(header).to_vec();
         bytes.extend_from_slice(bytemuck::cast_slice(&self.words));
+        bytes.resize(size_of::<Header>() + 16 * self.vec4s() as usize, 0);
         bytes
+    }
+
+    /// 16-byte elements the words fill (at least one: WGSL has no empty arrays).
+    pub fn vec4s(&self) -> u32 {
+        u32::try_from(self.words.len().div_ceil(4).max(1)).expect("parameters fit in u32")
+    }
+
+    /// How the path shader binds these words on a device whose uniform bindings hold at
+    /// most `max_uniform_bytes`.
+    pub fn binding(&self, max_uniform_bytes: u64) -> ParamsBinding {
+        let bytes = size_of::<Header>() as u64 + 16 * u64::from(self.vec4s());
+        if bytes <= max_uniform_bytes {
+            ParamsBinding::Uniform
+        } else {
+            ParamsBinding::Storage
+        }
     }
 }
 
@@ -285,8 +316,12 @@ mod tests {
     /// The Rust header and the WGSL `Header` have the same size and member offsets.
     #[test]
     fn header_layout_matches_the_shader() {
-        let module = naga::front::wgsl::parse_str(include_str!("../../../shaders/params.wgsl"))
-            .expect("params.wgsl parses");
+        let source = [
+            include_str!("../../../shaders/params.wgsl"),
+            include_str!("../../../shaders/params_storage.wgsl"),
+        ]
+        .concat();
+        let module = naga::front::wgsl::parse_str(&source).expect("params.wgsl parses");
         let mut layouter = naga::proc::Layouter::default();
         layouter
             .update(module.to_ctx())

@@ -15,8 +15,8 @@
 
 use wgpu::BufferUsages;
 
-use super::device::{Dispatch, GpuDevice};
-use super::params::{Header, ParamWords};
+use super::device::{Binding, Dispatch, GpuDevice};
+use super::params::{Header, ParamWords, ParamsBinding};
 use super::record::{MAX_STEP_ROW_BYTES, StepLayout, StepRecording};
 use super::reduce::{self, Reduction, chunk_totals};
 use super::shader::{WORKGROUP_SIZE, path_shader};
@@ -113,6 +113,7 @@ impl PathPipeline {
         let plan = Plan::new(model);
         let layout = MetricLayout::new(model);
         let words = ParamWords::new(&plan);
+        let binding = words.binding(u64::from(gpu.limits.max_uniform_buffer_binding_size));
         let empty_steps = per_step.then(|| StepTotals::new(model));
         let step_layout = empty_steps
             .as_ref()
@@ -121,15 +122,19 @@ impl PathPipeline {
             &plan,
             &layout,
             &words,
+            binding,
             empty_steps.as_ref().zip(step_layout),
         );
-        let read_only: &[bool] = if per_step {
-            &[true, false, false, false]
-        } else {
-            &[true, false]
+        let params_binding = match binding {
+            ParamsBinding::Uniform => Binding::Uniform,
+            ParamsBinding::Storage => Binding::Read,
         };
+        let mut bindings = vec![params_binding, Binding::ReadWrite];
+        if per_step {
+            bindings.extend([Binding::ReadWrite, Binding::ReadWrite]);
+        }
         let (pipeline, bind_layout) =
-            gpu.compute_pipeline("firesale paths", &source, "simulate_paths", read_only)?;
+            gpu.compute_pipeline("firesale paths", &source, "simulate_paths", &bindings)?;
 
         let stride = layout.len() + 1;
         let stride_bytes = (stride * size_of::<f32>()) as u64;
@@ -158,7 +163,8 @@ impl PathPipeline {
         let params = gpu.buffer(
             "firesale parameters",
             param_bytes.len() as u64,
-            BufferUsages::STORAGE | BufferUsages::COPY_DST,
+            // Uniform or storage for the path shader, storage for the reduction's header.
+            BufferUsages::UNIFORM | BufferUsages::STORAGE | BufferUsages::COPY_DST,
         )?;
         gpu.queue.write_buffer(&params, 0, &param_bytes);
         let rows = gpu.buffer(

@@ -9,7 +9,7 @@ use bytemuck::{Pod, Zeroable};
 use wgpu::BufferUsages;
 
 use super::GpuEngine;
-use super::device::Dispatch;
+use super::device::{Binding, Dispatch};
 use super::params::Header;
 use super::reduce::{LOWEST_BUCKET, Reduction, chunk_totals};
 use super::shader::{PROBE_WORDS, bucket_probe_shader, probe_shader};
@@ -48,7 +48,7 @@ pub fn probe_stream(engine: &GpuEngine, requests: &[StreamRequest]) -> Result<Ve
         "firesale stream probe",
         &probe_shader(),
         "probe_stream",
-        &[true, false, false],
+        &[Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
     )?;
     let input: Vec<ProbeRequest> = requests
         .iter()
@@ -118,7 +118,7 @@ pub fn probe_buckets(engine: &GpuEngine, values: &[f32]) -> Result<Vec<i32>> {
         "firesale bucket probe",
         &bucket_probe_shader(),
         "probe_buckets",
-        &[true, false],
+        &[Binding::Read, Binding::ReadWrite],
     )?;
     let bytes = std::mem::size_of_val(values) as u64;
     let input = gpu.buffer(

@@ -12,7 +12,7 @@
 
 use wgpu::BufferUsages;
 
-use super::device::{Dispatch, GpuDevice};
+use super::device::{Binding, Dispatch, GpuDevice};
 use super::shader::reduce_shader;
 use crate::Result;
 use crate::engine::metrics::{ACCOUNTS_LIQUIDATED, BAD_DEBT, MetricLayout, RunTotals};
@@ -94,7 +94,7 @@ impl Reduction {
             "firesale reduction",
             &reduce_shader(columns),
             "reduce_rows",
-            &[true, true, false],
+            &[Binding::Read, Binding::Read, Binding::ReadWrite],
         )?;
         let batch = batch.clamp(1, columns);
         let bytes = Self::counter_bytes(batch);

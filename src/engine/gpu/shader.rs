@@ -6,9 +6,10 @@
 
 use std::fmt::Write;
 
-use super::params::ParamWords;
+use super::params::{ParamWords, ParamsBinding};
 use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
+use super::unroll;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
@@ -20,8 +21,7 @@ pub const WORKGROUP_SIZE: u32 = 64;
 
 /// The stage files of the path shader, in the order they are concatenated, before the
 /// recording variant and the entry point.
-const PATH_STAGE_FILES: [(&str, &str); 8] = [
-    ("params.wgsl", include_str!("../../../shaders/params.wgsl")),
+const PATH_STAGE_FILES: [(&str, &str); 7] = [
     ("philox.wgsl", include_str!("../../../shaders/philox.wgsl")),
     ("state.wgsl", include_str!("../../../shaders/state.wgsl")),
     ("regime.wgsl", include_str!("../../../shaders/regime.wgsl")),
@@ -33,6 +33,17 @@ const PATH_STAGE_FILES: [(&str, &str); 8] = [
         include_str!("../../../shaders/cascade.wgsl"),
     ),
 ];
+
+/// The parameter accessors, and the two bindings they read through ([`ParamsBinding`]).
+const PARAMS_FILE: (&str, &str) = ("params.wgsl", include_str!("../../../shaders/params.wgsl"));
+const PARAMS_UNIFORM_FILE: (&str, &str) = (
+    "params_uniform.wgsl",
+    include_str!("../../../shaders/params_uniform.wgsl"),
+);
+const PARAMS_STORAGE_FILE: (&str, &str) = (
+    "params_storage.wgsl",
+    include_str!("../../../shaders/params_storage.wgsl"),
+);
 
 /// Per-step recording, and the variant that records nothing.
 const RECORD_FILE: (&str, &str) = ("record.wgsl", include_str!("../../../shaders/record.wgsl"));
@@ -54,8 +65,9 @@ const PROBE_SHADER_FILES: [(&str, &str); 2] = [
 ];
 
 /// The reduction of a chunk's rows into summary counters.
-const REDUCE_SHADER_FILES: [(&str, &str); 3] = [
-    ("params.wgsl", include_str!("../../../shaders/params.wgsl")),
+const REDUCE_SHADER_FILES: [(&str, &str); 4] = [
+    PARAMS_FILE,
+    PARAMS_STORAGE_FILE,
     ("sketch.wgsl", include_str!("../../../shaders/sketch.wgsl")),
     ("reduce.wgsl", include_str!("../../../shaders/reduce.wgsl")),
 ];
@@ -119,17 +131,29 @@ impl Constants {
         for (file, text) in files {
             write!(source, "\n// ---- {file} ----\n{text}").expect("writing to a String");
         }
-        source
+        // The stage files are ours and every composition is validated by the tests below,
+        // so a loop the unroller refuses is a bug in a shader file, not a user error.
+        unroll::unroll(&source, &|name| self.u32_value(name))
+            .unwrap_or_else(|error| panic!("shaders/: {error}"))
+    }
+
+    /// The value of the u32 constant `name`.
+    fn u32_value(&self, name: &str) -> Option<u32> {
+        self.0
+            .iter()
+            .find(|(n, ty, _)| n == name && *ty == "u32")
+            .and_then(|(_, _, value)| value.strip_suffix('u')?.parse().ok())
     }
 }
 
-/// The path shader for `plan`, whose parameters are laid out as `params`; it records every
-/// step into step rows laid out as `steps` (see [`StepLayout`]) when given, with the slots
-/// and powers of `totals`.
+/// The path shader for `plan`, whose parameters are laid out as `params` and bound as
+/// `binding`; it records every step into step rows laid out as `steps` (see [`StepLayout`])
+/// when given, with the slots and powers of `totals`.
 pub fn path_shader(
     plan: &Plan,
     layout: &MetricLayout,
     params: &ParamWords,
+    binding: ParamsBinding,
     recording: Option<(&StepTotals, StepLayout)>,
 ) -> String {
     let normals = plan.normals_per_step();
@@ -137,6 +161,8 @@ pub fn path_shader(
     c.u32("N_ASSETS", plan.assets);
     c.u32("N_JUMPS", plan.jumps.len());
     c.u32("STUDENT_T_DOF", plan.student_t_dof);
+    // −2 ln U terms of the χ² draw: ⌊ν/2⌋.
+    c.u32("CHI_SQUARE_LOGS", plan.student_t_dof / 2);
     c.u32("NORMAL_PAIRS", normals.div_ceil(2));
     // Index of z_x (ν odd); 0 otherwise, where it is never read but must be in bounds.
     let extra = plan.assets + plan.jumps.len();
@@ -186,7 +212,15 @@ pub fn path_shader(
     for (name, offset) in &params.sections {
         c.u32(*name, *offset);
     }
-    let mut files = PATH_STAGE_FILES.to_vec();
+    c.u32("PARAM_VEC4S", params.vec4s());
+    let mut files = vec![
+        PARAMS_FILE,
+        match binding {
+            ParamsBinding::Uniform => PARAMS_UNIFORM_FILE,
+            ParamsBinding::Storage => PARAMS_STORAGE_FILE,
+        },
+    ];
+    files.extend(PATH_STAGE_FILES);
     match recording {
         Some((totals, steps)) => {
             c.u32("STEP_STRIDE", steps.columns());
@@ -258,8 +292,8 @@ mod tests {
         .unwrap_or_else(|error| panic!("{}", error.emit_to_string(source)));
     }
 
-    /// Every built-in scenario composes into a valid shader, recording steps or not (no
-    /// adapter needed).
+    /// Every built-in scenario composes into a valid shader, recording steps or not, with
+    /// either parameter binding (no adapter needed).
     #[test]
     fn path_shader_validates_for_every_builtin() {
         for scenario in builtin::all() {
@@ -267,15 +301,18 @@ mod tests {
             let plan = Plan::new(&model);
             let params = ParamWords::new(&plan);
             let layout = MetricLayout::new(&model);
-            validate(&path_shader(&plan, &layout, &params, None));
             let totals = StepTotals::new(&model);
             let steps = StepLayout::new(&totals, &model);
-            validate(&path_shader(
-                &plan,
-                &layout,
-                &params,
-                Some((&totals, steps)),
-            ));
+            for binding in [ParamsBinding::Uniform, ParamsBinding::Storage] {
+                validate(&path_shader(&plan, &layout, &params, binding, None));
+                validate(&path_shader(
+                    &plan,
+                    &layout,
+                    &params,
+                    binding,
+                    Some((&totals, steps)),
+                ));
+            }
         }
     }
 
