@@ -32,8 +32,7 @@ fn breach_end(m: u32, first: u32, ra: vec2<f32>) -> u32 {
 }
 
 // Runs the cascade of one step; sets `rounds_exhausted` when the last allowed round still
-// liquidated and left a bucket in breach. A `while` rather than rounds with an early
-// return: in most steps no path breaches and the loop body is not entered at all.
+// liquidated and left a bucket in breach.
 fn cascade_run() {
     var round = 1u;
     var breached = find_breaches();

@@ -33,23 +33,27 @@ fn add_fund_flow(weights: u32, flow: f32) {
     }
 }
 
-// Rebalances every fund due after step `step`, then impacts their net flow once. A fund's
-// schedule is the same for every path, so its one-pass loop is taken by all lanes or none.
+// Whether some fund rebalances after step `step` (a bit the host prepared per step).
+fn funds_due(step: u32) -> bool {
+    return ((param_u32(P_FUNDS_DUE + step / 32u) >> (step % 32u)) & 1u) != 0u;
+}
+
+// Rebalances every fund due after step `step`, then impacts their net flow once.
 fn funds_rebalance(step: u32) {
     var any_flow = false;
     // @unroll
     for (var e = 0u; e < N_ETF; e++) {
-        for (var due = step % param_u32(P_ETF_EVERY_STEPS + e) == 0u; due; due = false) {
+        if step % param_u32(P_ETF_EVERY_STEPS + e) == 0u {
             any_flow = etf_rebalance(e) || any_flow;
         }
     }
     // @unroll
     for (var v = 0u; v < N_VOL_TARGET; v++) {
-        for (var due = step % param_u32(P_VOL_TARGET_EVERY_STEPS + v) == 0u; due; due = false) {
+        if step % param_u32(P_VOL_TARGET_EVERY_STEPS + v) == 0u {
             any_flow = vol_target_rebalance(v) || any_flow;
         }
     }
-    for (var due = any_flow; due; due = false) {
+    if any_flow {
         impact_apply_flow();
     }
 }

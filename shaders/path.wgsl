@@ -3,14 +3,13 @@
 // flag, and the end of every step when recording (record.wgsl). Mirrors
 // `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
 //
-// Skipping work. llvmpipe (Mesa's software driver) runs 8 paths per instruction and
-// executes both sides of every `if` under a lane mask, whether or not a lane takes it; only
-// loops branch, leaving as soon as no lane is active. Work that most paths skip in most
-// steps (a fund's rebalance, a cascade round, a fired jump) is therefore written as a loop
-// — `for (var due = condition; due; due = false) { … }` for once, or a `while` — which
-// costs one test when no lane needs it, here and on hardware GPUs alike. Loops marked
-// `// @unroll` are unrolled when the shader is composed (`src/engine/gpu/unroll.rs`), so
-// that per-path arrays live in registers.
+// What a step costs on llvmpipe (Mesa's software driver, 8 paths per instruction): it
+// runs every line of an `if` under a lane mask whether or not a lane takes it, and every
+// line of a loop body at least once; only repeated loop passes are saved. So rare work is
+// kept out of the step's loop rather than behind a condition: the funds' rebalance runs in
+// an outer loop, once per rebalance (`simulate_paths` below). Loops
+// marked `// @unroll` are unrolled when the shader is composed (`src/engine/gpu/unroll.rs`),
+// so that per-path arrays live in registers.
 
 // Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
@@ -42,18 +41,49 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
     record_start();
     var initial = step_stream(seed, path, 0u);
     stress = regime_initial(next_word(&initial));
-    for (var step = 1u; step <= STEPS; step++) {
-        var stream = step_stream(seed, path, step);
-        stress = regime_switch(stress, next_word(&stream));
-        shock_apply(&stream);
-        impact_decay();
-        refresh_prices();
-        funds_rebalance(step);
-        cascade_run();
-        track_drawdown();
-        record_step(local, step);
+    // A step is split where the funds rebalance (MODEL.md §2: regime, shock, impact decay
+    // and prices; funds; cascade, drawdown): the inner loop closes a step and opens the
+    // next until a fund is due, so the funds' code sits outside it and runs once per
+    // rebalance instead of (masked) in every step.
+    var step = 1u;
+    step_open(seed, path, step);
+    loop {
+        if funds_due(step) {
+            funds_rebalance(step);
+        }
+        loop {
+            step_close(local, step);
+            step++;
+            if step > STEPS {
+                break;
+            }
+            step_open(seed, path, step);
+            if funds_due(step) {
+                break;
+            }
+        }
+        if step > STEPS {
+            break;
+        }
     }
     write_row(local * ROW_STRIDE);
+}
+
+// The first part of step `step`: the regime switch, the exogenous shock, the decay of
+// impact, the new prices.
+fn step_open(seed: vec2<u32>, path: vec2<u32>, step: u32) {
+    var stream = step_stream(seed, path, step);
+    stress = regime_switch(stress, next_word(&stream));
+    shock_apply(&stream);
+    impact_decay();
+    refresh_prices();
+}
+
+// The rest of step `step` after the funds: the cascade, the drawdown, the recording.
+fn step_close(local: u32, step: u32) {
+    cascade_run();
+    track_drawdown();
+    record_step(local, step);
 }
 
 fn write_row(row: u32) {

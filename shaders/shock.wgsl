@@ -34,8 +34,7 @@ fn shock_apply(stream: ptr<function, StepStream>) {
     }
     // @unroll
     for (var j = 0u; j < N_JUMPS; j++) {
-        // Rare: a one-pass loop, skipped when no path fired (see path.wgsl).
-        for (var due = (fired & (1u << j)) != 0u; due; due = false) {
+        if (fired & (1u << j)) != 0u {
             let size = param_f32(P_JUMP_MEAN + j) + param_f32(P_JUMP_STDEV + j) * normals[N_ASSETS + j];
             // @unroll
             for (var k = 0u; k < N_ASSETS; k++) {

@@ -209,6 +209,7 @@ impl ParamWords {
             "P_VOL_TARGET_INTERVAL_YEARS",
             funds.iter().map(|f| f.interval_years),
         );
+        p.section("P_FUNDS_DUE", funds_due_bits(plan));
         p
     }
 
@@ -238,6 +239,24 @@ impl ParamWords {
             ParamsBinding::Storage
         }
     }
+}
+
+/// Bit t of word t / 32 set when some fund rebalances after step t (t = 0..=steps), so the
+/// shader finds the steps with funds' work with a shift instead of a division per fund.
+fn funds_due_bits(plan: &Plan) -> Vec<u32> {
+    let schedules: Vec<u32> = plan
+        .etfs
+        .iter()
+        .map(|e| e.every_steps)
+        .chain(plan.vol_targets.iter().map(|f| f.every_steps))
+        .collect();
+    let mut bits = vec![0u32; (plan.steps as usize + 1).div_ceil(32)];
+    for step in 1..=plan.steps {
+        if schedules.iter().any(|every| step % every == 0) {
+            bits[step as usize / 32] |= 1 << (step % 32);
+        }
+    }
+    bits
 }
 
 /// Sparse weights as a dense per-asset vector (0 where absent).
