@@ -7,17 +7,10 @@ var<private> new_end: array<u32, MARGIN_LEN>;
 
 // (R, A) = (Σ w_k (P_k/P_k(0) − 1), Σ |w_k| P_k/P_k(0)) of margin book `m`.
 fn book_return_and_gross(m: u32) -> vec2<f32> {
-    var r = 0.0;
-    var a = 0.0;
-    // @unroll
-    for (var k = 0u; k < N_ASSETS; k++) {
-        let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
-        if w != 0.0 {
-            r += w * price_change[k];
-            a += abs(w) * price[k];
-        }
-    }
-    return vec2<f32>(r, a);
+    return vec2<f32>(
+        weights_dot(WEIGHTS_MARGIN + m, &price_change),
+        weights_abs_dot(WEIGHTS_MARGIN + m, &price),
+    );
 }
 
 // First bucket at or after `first` that is not in breach (strict: 1/L + R < m·A breaches).
@@ -64,13 +57,7 @@ fn find_breaches() -> bool {
                 for (var b = first; b < new_end[m]; b++) {
                     gross += param_f32(P_MARGIN_GROSS + m * MAX_BUCKETS + b);
                 }
-                // @unroll
-                for (var k = 0u; k < N_ASSETS; k++) {
-                    let w = param_f32(P_MARGIN_WEIGHT + m * N_ASSETS + k);
-                    if w != 0.0 {
-                        flow_usd[k] -= gross * w * price[k];
-                    }
-                }
+                weights_add_times(WEIGHTS_MARGIN + m, -gross, &price, &flow_usd);
             }
         }
     }

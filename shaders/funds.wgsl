@@ -1,37 +1,7 @@
 // Step stage 4: mechanical flows (MODEL.md §3, §7.2): leveraged ETFs and vol-target funds
 // rebalance on their schedule; their flows net per asset into one impacted round.
-// Mirrors `src/engine/cpu/funds.rs`. Weights are dense per asset (0 where not held).
-
-// r = Σ w_k (P_k/P_k(ref) − 1) for the weights at `weights` and the reference log prices
-// at `reference` in `fund_reference`.
-fn basket_return_since(weights: u32, reference: u32) -> f32 {
-    var r = 0.0;
-    // @unroll
-    for (var k = 0u; k < N_ASSETS; k++) {
-        let w = param_f32(weights + k);
-        if w != 0.0 {
-            r += w * expm1(log_price(k) - fund_reference[reference + k]);
-        }
-    }
-    return r;
-}
-
-fn reset_reference(reference: u32) {
-    // @unroll
-    for (var k = 0u; k < N_ASSETS; k++) {
-        fund_reference[reference + k] = log_price(k);
-    }
-}
-
-fn add_fund_flow(weights: u32, flow: f32) {
-    // @unroll
-    for (var k = 0u; k < N_ASSETS; k++) {
-        let w = param_f32(weights + k);
-        if w != 0.0 {
-            flow_usd[k] += flow * w;
-        }
-    }
-}
+// Mirrors `src/engine/cpu/funds.rs`; the weighted sums are generated (`weights_*`,
+// `src/engine/gpu/weights.rs`).
 
 // Whether some fund rebalances after step `step` (a bit the host prepared per step).
 fn funds_due(step: u32) -> bool {
@@ -60,23 +30,23 @@ fn funds_rebalance(step: u32) {
 
 // Rebalances ETF `e` back to its leverage; whether its flow bears impact.
 fn etf_rebalance(e: u32) -> bool {
-    let weights = P_ETF_WEIGHT + e * N_ASSETS;
+    let weights = WEIGHTS_ETF + e;
     let leverage = param_f32(P_ETF_LEVERAGE + e);
-    let r = basket_return_since(weights, etf_reference_at(e));
+    let r = weights_return_since(weights, etf_reference_at(e));
     let flow = etf_aum_usd[e] * leverage * (leverage - 1.0) * r;
     etf_aum_usd[e] = max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
-    reset_reference(etf_reference_at(e));
+    weights_reset_reference(weights, etf_reference_at(e));
     let impact = param_bool(P_ETF_IMPACT + e);
     if impact {
-        add_fund_flow(weights, flow);
+        weights_add(weights, flow, &flow_usd);
     }
     return impact;
 }
 
 // Rebalances vol-target fund `v` to its target exposure; whether its flow bears impact.
 fn vol_target_rebalance(v: u32) -> bool {
-    let weights = P_VOL_TARGET_WEIGHT + v * N_ASSETS;
-    let r = basket_return_since(weights, vol_target_reference_at(v));
+    let weights = WEIGHTS_VOL_TARGET + v;
+    let r = weights_return_since(weights, vol_target_reference_at(v));
     vol_target_equity_usd[v] += vol_target_exposure_usd[v] * r;
     vol_target_exposure_usd[v] *= 1.0 + r;
     let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
@@ -89,10 +59,10 @@ fn vol_target_rebalance(v: u32) -> bool {
     let target_usd = max(vol_target_equity_usd[v], 0.0) * leverage;
     let flow = target_usd - vol_target_exposure_usd[v];
     vol_target_exposure_usd[v] = target_usd;
-    reset_reference(vol_target_reference_at(v));
+    weights_reset_reference(weights, vol_target_reference_at(v));
     let impact = param_bool(P_VOL_TARGET_IMPACT + v);
     if impact {
-        add_fund_flow(weights, flow);
+        weights_add(weights, flow, &flow_usd);
     }
     return impact;
 }
@@ -100,12 +70,12 @@ fn vol_target_rebalance(v: u32) -> bool {
 // Final ETF aum at T (MODEL.md §7.3), marked since its last rebalance.
 fn etf_final_value(e: u32) -> f32 {
     let leverage = param_f32(P_ETF_LEVERAGE + e);
-    let r = basket_return_since(P_ETF_WEIGHT + e * N_ASSETS, etf_reference_at(e));
+    let r = weights_return_since(WEIGHTS_ETF + e, etf_reference_at(e));
     return max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
 }
 
 // Final vol-target equity at T (MODEL.md §7.3), marked since its last rebalance.
 fn vol_target_final_value(v: u32) -> f32 {
-    let r = basket_return_since(P_VOL_TARGET_WEIGHT + v * N_ASSETS, vol_target_reference_at(v));
+    let r = weights_return_since(WEIGHTS_VOL_TARGET + v, vol_target_reference_at(v));
     return vol_target_equity_usd[v] + vol_target_exposure_usd[v] * r;
 }

@@ -36,13 +36,7 @@ fn shock_apply(stream: ptr<function, StepStream>) {
     for (var j = 0u; j < N_JUMPS; j++) {
         if (fired & (1u << j)) != 0u {
             let size = param_f32(P_JUMP_MEAN + j) + param_f32(P_JUMP_STDEV + j) * normals[N_ASSETS + j];
-            // @unroll
-            for (var k = 0u; k < N_ASSETS; k++) {
-                let loading = param_f32(P_JUMP_LOADING + j * N_ASSETS + k);
-                if loading != 0.0 {
-                    exogenous_log[k] += loading * size;
-                }
-            }
+            weights_add(WEIGHTS_JUMP + j, size, &exogenous_log);
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod record;
 pub mod reduce;
 pub mod shader;
 pub mod unroll;
+pub mod weights;
 
 use std::ops::Range;
 use std::sync::atomic::Ordering;

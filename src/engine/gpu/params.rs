@@ -76,7 +76,6 @@ impl ParamWords {
 
     /// Lays out every parameter the path shader reads.
     pub fn new(plan: &Plan) -> Self {
-        let k = plan.assets;
         let max_buckets = plan
             .margin
             .iter()
@@ -127,10 +126,6 @@ impl ParamWords {
         );
         p.section_f32("P_JUMP_MEAN", jumps.iter().map(|j| j.mean_log));
         p.section_f32("P_JUMP_STDEV", jumps.iter().map(|j| j.stdev_log));
-        p.section_f32(
-            "P_JUMP_LOADING",
-            jumps.iter().flat_map(|j| dense(&j.loadings, k)),
-        );
 
         let margin = &plan.margin;
         let per_bucket = |values: fn(&crate::engine::cpu::plan::MarginPlan) -> &Vec<f64>| {
@@ -147,10 +142,6 @@ impl ParamWords {
         p.section(
             "P_MARGIN_BUCKETS",
             margin.iter().map(|b| b.gross_usd.len() as u32),
-        );
-        p.section_f32(
-            "P_MARGIN_WEIGHT",
-            margin.iter().flat_map(|b| dense(&b.weights, k)),
         );
         p.section_f32("P_MARGIN_EQUITY", margin.iter().map(|b| b.equity_usd));
         p.section_f32(
@@ -170,10 +161,6 @@ impl ParamWords {
         p.section("P_ETF_COHORT", etfs.iter().map(|e| e.cohort as u32));
         p.section("P_ETF_IMPACT", etfs.iter().map(|e| u32::from(e.impact)));
         p.section("P_ETF_EVERY_STEPS", etfs.iter().map(|e| e.every_steps));
-        p.section_f32(
-            "P_ETF_WEIGHT",
-            etfs.iter().flat_map(|e| dense(&e.weights, k)),
-        );
         p.section_f32("P_ETF_AUM", etfs.iter().map(|e| e.aum_usd));
         p.section_f32("P_ETF_LEVERAGE", etfs.iter().map(|e| e.leverage));
 
@@ -186,10 +173,6 @@ impl ParamWords {
         p.section(
             "P_VOL_TARGET_EVERY_STEPS",
             funds.iter().map(|f| f.every_steps),
-        );
-        p.section_f32(
-            "P_VOL_TARGET_WEIGHT",
-            funds.iter().flat_map(|f| dense(&f.weights, k)),
         );
         p.section_f32("P_VOL_TARGET_EQUITY", funds.iter().map(|f| f.equity_usd));
         p.section_f32(
@@ -257,15 +240,6 @@ fn funds_due_bits(plan: &Plan) -> Vec<u32> {
         }
     }
     bits
-}
-
-/// Sparse weights as a dense per-asset vector (0 where absent).
-fn dense(weights: &[crate::model::Weight], assets: usize) -> Vec<f64> {
-    let mut values = vec![0.0; assets];
-    for w in weights {
-        values[w.asset] = w.weight;
-    }
-    values
 }
 
 /// `values` padded with zeros to `len`.

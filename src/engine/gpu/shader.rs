@@ -10,6 +10,7 @@ use super::params::{ParamWords, ParamsBinding};
 use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use super::unroll;
+use super::weights::WeightSets;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
@@ -213,6 +214,11 @@ pub fn path_shader(
         c.u32(*name, *offset);
     }
     c.u32("PARAM_VEC4S", params.vec4s());
+    let weights = WeightSets::new(plan);
+    for (name, first) in weights.starts() {
+        c.u32(*name, *first);
+    }
+    let weight_sums = weights.wgsl();
     let mut files = vec![
         PARAMS_FILE,
         match binding {
@@ -220,6 +226,7 @@ pub fn path_shader(
             ParamsBinding::Storage => PARAMS_STORAGE_FILE,
         },
     ];
+    files.push(("weights (generated)", &weight_sums));
     files.extend(PATH_STAGE_FILES);
     match recording {
         Some((totals, steps)) => {
