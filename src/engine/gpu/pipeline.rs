@@ -113,7 +113,7 @@ impl PathPipeline {
         let plan = Plan::new(model);
         let layout = MetricLayout::new(model);
         let words = ParamWords::new(&plan);
-        let binding = words.binding(u64::from(gpu.limits.max_uniform_buffer_binding_size));
+        let binding = words.binding(gpu.limits.max_uniform_buffer_binding_size);
         let empty_steps = per_step.then(|| StepTotals::new(model));
         let step_layout = empty_steps
             .as_ref()
