@@ -27,6 +27,9 @@
 
 use std::sync::atomic::AtomicBool;
 
+use firesale::engine::cpu::plan::Plan;
+use firesale::engine::gpu::device::GpuDevice;
+use firesale::engine::gpu::params::{ParamWords, ParamsBinding};
 use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
 use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
 use firesale::engine::gpu::{GpuEngine, run_gpu};
@@ -367,6 +370,39 @@ fn rows_do_not_depend_on_the_path_range() {
     let whole = run_gpu(&mut engine, &model, 0..300, &control(&cancel, 300)).expect("GPU run");
     let tail = run_gpu(&mut engine, &model, 100..300, &control(&cancel, 300)).expect("GPU run");
     assert_eq!(&whole.dump_rows[100..], &tail.dump_rows[..]);
+}
+
+/// A model whose parameters exceed the adapter's uniform-buffer limit reads them from a
+/// storage buffer instead (`ParamsBinding`); the per-path rows are bit for bit the same,
+/// since only where the same f32 words are loaded from changes. The limit is lowered to
+/// force the storage binding on crypto-unwind.
+#[test]
+fn storage_bound_parameters_give_the_same_rows_as_uniform_ones() {
+    let model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    let words = ParamWords::new(&Plan::new(&model));
+    assert_eq!(words.binding(64 << 10), ParamsBinding::Uniform);
+    assert_eq!(words.binding(0), ParamsBinding::Storage);
+    let mut gpu = GpuDevice::open(None).expect("a GPU adapter (lavapipe without a GPU)");
+    let paths = 256;
+    let uniform = PathPipeline::new(&gpu, &model, paths, false).expect("uniform pipeline");
+    let uniform_rows = uniform
+        .run_chunk(&gpu, 0, paths, paths)
+        .expect("uniform run")
+        .rows;
+    gpu.limits.max_uniform_buffer_binding_size = 0;
+    let storage = PathPipeline::new(&gpu, &model, paths, false).expect("storage pipeline");
+    let storage_rows = storage
+        .run_chunk(&gpu, 0, paths, paths)
+        .expect("storage run")
+        .rows;
+    assert_eq!(uniform_rows.values.len(), storage_rows.values.len());
+    let differing = uniform_rows
+        .values
+        .iter()
+        .zip(&storage_rows.values)
+        .filter(|(a, b)| a.to_bits() != b.to_bits())
+        .count();
+    assert_eq!(differing, 0, "values differing between the bindings");
 }
 
 /// The reduction's f32 bucket index equals the CPU sketch's index of the same value in f64:
