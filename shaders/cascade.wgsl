@@ -24,20 +24,24 @@ fn breach_end(m: u32, first: u32, ra: vec2<f32>) -> u32 {
     return end;
 }
 
-// Runs the cascade of one step; sets `rounds_exhausted` when the last allowed round still
-// liquidated and left a bucket in breach.
+// Runs the cascade of one step, round after round until no bucket is newly in breach;
+// sets `rounds_exhausted` when buckets are still in breach after the last allowed round
+// (they wait for the next step). The search that follows the last round is the check, and
+// its flows are dropped, so the shader holds one copy of `find_breaches`.
 fn cascade_run() {
     var round = 1u;
-    var breached = find_breaches();
-    while breached {
-        impact_apply_flow();
-        record_liquidations();
-        if round == MAX_CASCADE_ROUNDS {
-            rounds_exhausted = rounds_exhausted || any_in_breach();
+    loop {
+        if !find_breaches() {
             break;
         }
+        if round > MAX_CASCADE_ROUNDS {
+            rounds_exhausted = true;
+            impact_drop_flow();
+            break;
+        }
+        impact_apply_flow();
+        record_liquidations();
         round += 1u;
-        breached = find_breaches();
     }
 }
 
@@ -93,17 +97,6 @@ fn record_book_liquidations(m: u32, first: u32) {
         margin_accounts_liquidated[m] += share * accounts;
     }
     margin_liquidated[m] = new_end[m];
-}
-
-fn any_in_breach() -> bool {
-    // @unroll
-    for (var m = 0u; m < N_MARGIN; m++) {
-        let first = margin_liquidated[m];
-        if breach_end(m, first, book_return_and_gross(m)) > first {
-            return true;
-        }
-    }
-    return false;
 }
 
 // Equity of book `m` at T: what liquidated buckets kept plus live buckets marked at R(T).

@@ -13,12 +13,14 @@ fn impact_decay() {
 }
 
 // Applies the round's net flow in `flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
-// counts the USD sold into `forced_selling_usd`, and reprices the assets that moved.
+// counts the USD sold into `forced_selling_usd`, and reprices the assets that moved. Only
+// the assets some impact-bearing book or fund holds (`TRADED`, a constant) can have flow.
 fn impact_apply_flow() {
     // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
+        const traded = TRADED[k];
         let flow = flow_usd[k];
-        if flow != 0.0 {
+        if traded && flow != 0.0 {
             let q = flow / regime_f32(P_DEPTH + k, N_ASSETS, stress);
             var moved = q;
             if IMPACT_SQRT {
@@ -29,5 +31,13 @@ fn impact_apply_flow() {
             flow_usd[k] = 0.0;
             refresh_price(k);
         }
+    }
+}
+
+// Clears the round's flow without impact (a search past the last allowed round).
+fn impact_drop_flow() {
+    // @unroll
+    for (var k = 0u; k < N_ASSETS; k++) {
+        flow_usd[k] = 0.0;
     }
 }

@@ -236,6 +236,27 @@ fn crypto_unwind_paths_match_the_cpu_engine() {
     check_scenario("crypto-unwind");
 }
 
+/// With one cascade round allowed, many steps end with buckets still in breach: the GPU's
+/// per-path rows (rounds-exhausted flag included, through the reduction) and the count of
+/// such paths match the CPU's, up to the paths that took another liquidation course.
+#[test]
+fn exhausted_cascade_rounds_match_the_cpu_engine() {
+    let mut model = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    model.max_cascade_rounds = 1;
+    let comparison = compare(&model, 1000, false);
+    let cpu = comparison.cpu.totals.rounds_exhausted_paths;
+    let gpu = comparison.gpu.totals.rounds_exhausted_paths;
+    assert!(
+        cpu >= 50,
+        "the scenario exhausts its round in {cpu} of 1000 paths only"
+    );
+    assert!(
+        cpu.abs_diff(gpu) <= comparison.divergent.len() as u64,
+        "rounds exhausted: CPU {cpu} vs GPU {gpu} paths, {} divergent",
+        comparison.divergent.len()
+    );
+}
+
 #[test]
 fn calm_market_paths_match_the_cpu_engine() {
     check_scenario("calm-market");

@@ -10,7 +10,7 @@ use super::params::{ParamWords, ParamsBinding};
 use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use super::unroll;
-use super::weights::WeightSets;
+use super::weights::{WeightSets, traded_assets};
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
@@ -96,6 +96,23 @@ impl Constants {
 
     fn bool(&mut self, name: &str, value: bool) {
         self.0.push((name.to_string(), "bool", value.to_string()));
+    }
+
+    fn bool_array(&mut self, name: &str, values: &[bool]) {
+        let items: Vec<String> = values.iter().map(bool::to_string).collect();
+        self.0.push((
+            name.to_string(),
+            "",
+            format!(
+                "array<bool, {}>({})",
+                values.len().max(1),
+                if items.is_empty() {
+                    "false".to_string()
+                } else {
+                    items.join(", ")
+                }
+            ),
+        ));
     }
 
     fn u32_array(&mut self, name: &str, values: &[u32]) {
@@ -214,6 +231,7 @@ pub fn path_shader(
         c.u32(*name, *offset);
     }
     c.u32("PARAM_VEC4S", params.vec4s());
+    c.bool_array("TRADED", &traded_assets(plan));
     let weights = WeightSets::new(plan);
     for (name, first) in weights.starts() {
         c.u32(*name, *first);

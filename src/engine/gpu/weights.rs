@@ -156,6 +156,30 @@ enum Shape {
 }
 use Shape::{Statements, Sum};
 
+/// Per asset, whether some impact-bearing margin book or fund holds it: the assets a flow
+/// can move (`TRADED` in `shaders/impact.wgsl`).
+pub fn traded_assets(plan: &Plan) -> Vec<bool> {
+    let mut traded = vec![false; plan.assets];
+    let held = plan
+        .margin
+        .iter()
+        .filter(|b| b.impact)
+        .map(|b| &b.weights)
+        .chain(plan.etfs.iter().filter(|e| e.impact).map(|e| &e.weights))
+        .chain(
+            plan.vol_targets
+                .iter()
+                .filter(|f| f.impact)
+                .map(|f| &f.weights),
+        );
+    for weights in held {
+        for w in weights.iter().filter(|w| w.weight != 0.0) {
+            traded[w.asset] = true;
+        }
+    }
+    traded
+}
+
 /// An f32 WGSL literal that parses back to exactly `value as f32`.
 fn literal(value: f64) -> String {
     format!("({:?}f)", value as f32)
