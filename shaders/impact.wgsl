@@ -14,13 +14,12 @@ fn impact_decay() {
 
 // Applies the round's net flow in `flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
 // counts the USD sold into `forced_selling_usd`, and reprices the assets that moved. Only
-// the assets some impact-bearing book or fund holds (`TRADED`, a constant) can have flow.
+// the assets some impact-bearing book or fund holds (`traded`, generated) can have flow.
 fn impact_apply_flow() {
     // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
-        const traded = TRADED[k];
         let flow = flow_usd[k];
-        if traded && flow != 0.0 {
+        if traded(k) && flow != 0.0 {
             let q = flow / regime_f32(P_DEPTH + k, N_ASSETS, stress);
             var moved = q;
             if IMPACT_SQRT {

@@ -1,5 +1,6 @@
 // Step stage 2: the exogenous shock (MODEL.md §2.2): jump flags, correlated normals with
-// the regime's Cholesky factor, the shared Student-t scale, jump sizes.
+// the regime's Cholesky factor (`correlated_shock`, generated with the factors as literals
+// by `src/engine/gpu/correlation.rs`), the shared Student-t scale, jump sizes.
 // Mirrors `src/engine/cpu/shock.rs`.
 
 // Draws the step's exogenous log-returns from `stream` (positioned after U_0) and adds
@@ -19,19 +20,7 @@ fn shock_apply(stream: ptr<function, StepStream>) {
         normals[2u * pair + 1u] = z.y;
     }
     let t_scale = student_t_scale(stream);
-
-    // @unroll
-    for (var i = 0u; i < N_ASSETS; i++) {
-        var epsilon = 0.0;
-        // @unroll
-        for (var j = 0u; j < N_ASSETS; j++) {
-            if j <= i {
-                epsilon += regime_f32(P_CHOLESKY + i * N_ASSETS + j, N_ASSETS * N_ASSETS, stress) * normals[j];
-            }
-        }
-        exogenous_log[i] += regime_f32(P_DRIFT + i, N_ASSETS, stress)
-            + regime_f32(P_VOL + i, N_ASSETS, stress) * epsilon * t_scale;
-    }
+    correlated_shock(t_scale);
     // @unroll
     for (var j = 0u; j < N_JUMPS; j++) {
         if (fired & (1u << j)) != 0u {

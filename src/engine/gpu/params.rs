@@ -100,18 +100,6 @@ impl ParamWords {
                 .flat_map(|&q| word_threshold(q)),
         );
         p.section_f32(
-            "P_DRIFT",
-            regimes.iter().flat_map(|&s| plan.drift_per_step[s].clone()),
-        );
-        p.section_f32(
-            "P_VOL",
-            regimes.iter().flat_map(|&s| plan.vol_per_step[s].clone()),
-        );
-        p.section_f32(
-            "P_CHOLESKY",
-            regimes.iter().flat_map(|&s| plan.cholesky[s].clone()),
-        );
-        p.section_f32(
             "P_DEPTH",
             regimes.iter().flat_map(|&s| plan.depth_usd[s].clone()),
         );

@@ -6,16 +6,22 @@
 
 use std::fmt::Write;
 
+use super::correlation;
 use super::params::{ParamWords, ParamsBinding};
 use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use super::unroll;
-use super::weights::{WeightSets, traded_assets};
+use super::weights::WeightSets;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
 use crate::model::ImpactShape;
 use crate::summary::QuantileSketch;
+
+/// Loops of more passes stay loops (`unroll`): up to 24 assets the unrolled step compiles
+/// in a few seconds on llvmpipe and runs about twice as fast; beyond, compile time grows
+/// with the square of the asset count (docs/PERFORMANCE.md).
+const MAX_UNROLLED_PASSES: u32 = 24;
 
 /// Invocations per workgroup of the path shader.
 pub const WORKGROUP_SIZE: u32 = 64;
@@ -98,23 +104,6 @@ impl Constants {
         self.0.push((name.to_string(), "bool", value.to_string()));
     }
 
-    fn bool_array(&mut self, name: &str, values: &[bool]) {
-        let items: Vec<String> = values.iter().map(bool::to_string).collect();
-        self.0.push((
-            name.to_string(),
-            "",
-            format!(
-                "array<bool, {}>({})",
-                values.len().max(1),
-                if items.is_empty() {
-                    "false".to_string()
-                } else {
-                    items.join(", ")
-                }
-            ),
-        ));
-    }
-
     fn u32_array(&mut self, name: &str, values: &[u32]) {
         let items: Vec<String> = values.iter().map(|v| format!("{v}u")).collect();
         self.0.push((
@@ -151,7 +140,7 @@ impl Constants {
         }
         // The stage files are ours and every composition is validated by the tests below,
         // so a loop the unroller refuses is a bug in a shader file, not a user error.
-        unroll::unroll(&source, &|name| self.u32_value(name))
+        unroll::unroll(&source, &|name| self.u32_value(name), MAX_UNROLLED_PASSES)
             .unwrap_or_else(|error| panic!("shaders/: {error}"))
     }
 
@@ -231,12 +220,12 @@ pub fn path_shader(
         c.u32(*name, *offset);
     }
     c.u32("PARAM_VEC4S", params.vec4s());
-    c.bool_array("TRADED", &traded_assets(plan));
     let weights = WeightSets::new(plan);
     for (name, first) in weights.starts() {
         c.u32(*name, *first);
     }
     let weight_sums = weights.wgsl();
+    let correlated = correlation::wgsl(plan);
     let mut files = vec![
         PARAMS_FILE,
         match binding {
@@ -245,6 +234,7 @@ pub fn path_shader(
         },
     ];
     files.push(("weights (generated)", &weight_sums));
+    files.push(("correlation (generated)", &correlated));
     files.extend(PATH_STAGE_FILES);
     match recording {
         Some((totals, steps)) => {

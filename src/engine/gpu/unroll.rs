@@ -17,6 +17,11 @@
 //! becomes `{ const k = 0u; body } { const k = 1u; body } …`, the bound being one of the
 //! generated constants. The body may nest marked loops; it may not `break` or `continue`
 //! (there is no loop left to leave once unrolled), which is checked.
+//!
+//! A loop of more than `max_count` passes stays a loop: unrolled code grows with the pass
+//! count (the correlation's with its square), and so does the driver's compile time, from
+//! a few seconds for a dozen assets to minutes for a hundred. Marked bodies are therefore
+//! written to be valid either way (`let`, not `const`, for what depends on the index).
 
 /// The marker line, alone on its line before a loop.
 pub const MARKER: &str = "// @unroll";
@@ -31,47 +36,63 @@ impl std::fmt::Display for UnrollError {
     }
 }
 
-/// Unrolls every marked loop of `source`; `bound` gives the value of a named constant.
-pub fn unroll(source: &str, bound: &dyn Fn(&str) -> Option<u32>) -> Result<String, UnrollError> {
+/// Unrolls every marked loop of `source` of at most `max_count` passes; `bound` gives the
+/// value of a named constant.
+pub fn unroll(
+    source: &str,
+    bound: &dyn Fn(&str) -> Option<u32>,
+    max_count: u32,
+) -> Result<String, UnrollError> {
     let lines: Vec<&str> = source.lines().collect();
     let mut out = String::with_capacity(source.len());
-    unroll_lines(&lines, bound, &mut out)?;
+    Unroller { bound, max_count }.lines(&lines, &mut out)?;
     Ok(out)
 }
 
-fn unroll_lines(
-    lines: &[&str],
-    bound: &dyn Fn(&str) -> Option<u32>,
-    out: &mut String,
-) -> Result<(), UnrollError> {
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].trim() != MARKER {
-            out.push_str(lines[i]);
-            out.push('\n');
-            i += 1;
-            continue;
+struct Unroller<'a> {
+    bound: &'a dyn Fn(&str) -> Option<u32>,
+    max_count: u32,
+}
+
+impl Unroller<'_> {
+    fn lines(&self, lines: &[&str], out: &mut String) -> Result<(), UnrollError> {
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].trim() != MARKER {
+                out.push_str(lines[i]);
+                out.push('\n');
+                i += 1;
+                continue;
+            }
+            let header = lines
+                .get(i + 1)
+                .ok_or_else(|| UnrollError(format!("`{MARKER}` on the last line")))?;
+            let (variable, count) = parse_header(header, self.bound)?;
+            let end = closing_line(lines, i + 1)?;
+            let body = &lines[i + 2..end];
+            let mut inner = String::new();
+            self.lines(body, &mut inner)?;
+            if count > self.max_count {
+                out.push_str(header);
+                out.push('\n');
+                out.push_str(&inner);
+                out.push_str(lines[end]);
+                out.push('\n');
+            } else {
+                check_body(body, header)?;
+                let indent = &header[..header.len() - header.trim_start().len()];
+                for value in 0..count {
+                    out.push_str(&format!(
+                        "{indent}{{\n{indent}    const {variable} = {value}u;\n"
+                    ));
+                    out.push_str(&inner);
+                    out.push_str(&format!("{indent}}}\n"));
+                }
+            }
+            i = end + 1;
         }
-        let header = lines
-            .get(i + 1)
-            .ok_or_else(|| UnrollError(format!("`{MARKER}` on the last line")))?;
-        let (variable, count) = parse_header(header, bound)?;
-        let end = closing_line(lines, i + 1)?;
-        let body = &lines[i + 2..end];
-        check_body(body, header)?;
-        let mut unrolled_body = String::new();
-        unroll_lines(body, bound, &mut unrolled_body)?;
-        let indent = &header[..header.len() - header.trim_start().len()];
-        for value in 0..count {
-            out.push_str(&format!(
-                "{indent}{{\n{indent}    const {variable} = {value}u;\n"
-            ));
-            out.push_str(&unrolled_body);
-            out.push_str(&format!("{indent}}}\n"));
-        }
-        i = end + 1;
+        Ok(())
     }
-    Ok(())
 }
 
 /// `for (var X = 0u; X < NAME; X++) {` → (X, value of NAME).
@@ -169,7 +190,7 @@ mod tests {
     #[test]
     fn unrolls_nested_loops_into_constant_blocks() {
         let source = "fn f() {\n    // @unroll\n    for (var i = 0u; i < TWO; i++) {\n        // @unroll\n        for (var j = 0u; j < THREE; j++) {\n            g(i, j);\n        }\n    }\n}\n";
-        let out = unroll(source, &bounds).unwrap();
+        let out = unroll(source, &bounds, 8).unwrap();
         assert_eq!(out.matches("g(i, j);").count(), 6);
         assert_eq!(out.matches("const i = ").count(), 2);
         assert_eq!(out.matches("const j = ").count(), 6);
@@ -181,13 +202,23 @@ mod tests {
     #[test]
     fn an_empty_bound_leaves_nothing() {
         let source = "// @unroll\nfor (var k = 0u; k < NONE; k++) {\n    g(k);\n}\nh();\n";
-        assert_eq!(unroll(source, &bounds).unwrap(), "h();\n");
+        assert_eq!(unroll(source, &bounds, 8).unwrap(), "h();\n");
+    }
+
+    #[test]
+    fn loops_over_the_limit_stay_loops_and_their_inner_loops_unroll() {
+        let source = "// @unroll\nfor (var i = 0u; i < THREE; i++) {\n    // @unroll\n    for (var j = 0u; j < TWO; j++) {\n        g(i, j);\n    }\n}\n";
+        let out = unroll(source, &bounds, 2).unwrap();
+        assert_eq!(out.matches("for (var i = 0u; i < THREE; i++) {").count(), 1);
+        assert_eq!(out.matches("g(i, j);").count(), 2);
+        assert_eq!(out.matches("const j = ").count(), 2);
+        assert!(!out.contains(MARKER));
     }
 
     #[test]
     fn unmarked_loops_stay() {
         let source = "for (var k = 0u; k < TWO; k++) {\n    g(k);\n}\n";
-        assert_eq!(unroll(source, &bounds).unwrap(), source);
+        assert_eq!(unroll(source, &bounds, 8).unwrap(), source);
     }
 
     #[test]
@@ -201,7 +232,7 @@ mod tests {
             "// @unroll\n",
         ];
         for case in cases {
-            assert!(unroll(case, &bounds).is_err(), "{case}");
+            assert!(unroll(case, &bounds, 8).is_err(), "{case}");
         }
     }
 }
