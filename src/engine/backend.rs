@@ -20,9 +20,12 @@ pub enum BackendChoice {
     Cpu,
 }
 
-/// Runs below this many paths stay on the CPU under `auto` when only a software adapter
-/// exists: the shader compile alone costs more than the whole run.
-const AUTO_SOFTWARE_MIN_PATHS: u64 = 50_000;
+/// Runs below this many path-steps stay on the CPU under `auto` when only a software
+/// adapter exists. Compiling the unrolled shader takes llvmpipe about 2.5 s (crypto-unwind,
+/// 2 cores) and saves about 8e-8 s per path-step afterwards (1.1e7 against 5.8e6
+/// path-steps/s, docs/PERFORMANCE.md): the probe pays off from about 3e7 path-steps
+/// (180,000 paths of a week of hours).
+const AUTO_SOFTWARE_MIN_PATH_STEPS: u64 = 30_000_000;
 /// Paths each engine simulates when `auto` times them against each other.
 const AUTO_PROBE_PATHS: u64 = 2_048;
 
@@ -180,10 +183,10 @@ fn auto(
     let Some(software) = software else {
         return fallback_to_cpu("auto: no GPU adapter found; CPU engine".to_string());
     };
-    if paths < AUTO_SOFTWARE_MIN_PATHS {
+    if paths.saturating_mul(u64::from(model.steps)) < AUTO_SOFTWARE_MIN_PATH_STEPS {
         return fallback_to_cpu(format!(
-            "auto: only a software adapter ({}); {paths} paths are too few to repay a shader compile, CPU engine",
-            software.name
+            "auto: only a software adapter ({}); {paths} paths of {} steps are too few to repay a shader compile, CPU engine",
+            software.name, model.steps
         ));
     }
     // Probed without fallback, so a failing GPU shows as failing rather than as the CPU.
