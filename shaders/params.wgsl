@@ -11,7 +11,7 @@ struct Header {
     path_count: u32,
     paths_per_row: u32,
     column_base: u32,
-    _pad1: u32,
+    loop_probe_passes: u32,
 }
 
 fn param_f32(index: u32) -> f32 {

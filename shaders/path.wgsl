@@ -11,7 +11,7 @@
 // marked `// @unroll` are unrolled when the shader is composed (`src/engine/gpu/unroll.rs`),
 // so that per-path arrays live in registers.
 
-// Per path: ROW_LEN metrics, then 1.0 if some step ran out of cascade rounds, else 0.0.
+// Per path: ROW_LEN metrics, then its flag (`write_row`).
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
 
 fn cohort_column(cohort: u32, metric: u32) -> u32 {
@@ -66,7 +66,18 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
             break;
         }
     }
-    write_row(local * ROW_STRIDE);
+    // llvmpipe ends every loop of an invocation once their passes together reach 65,535
+    // (gallivm's loop limiter), silently: a long or wide scenario would come back cut
+    // short. A loop of a run-time number of passes, run last, finds out: once the limit is
+    // spent it stops after its first pass.
+    var probe = 0u;
+    loop {
+        probe++;
+        if probe >= params.header.loop_probe_passes {
+            break;
+        }
+    }
+    write_row(local * ROW_STRIDE, probe < params.header.loop_probe_passes);
 }
 
 // The first part of step `step`: the regime switch, the exogenous shock, the decay of
@@ -86,7 +97,9 @@ fn step_close(local: u32, step: u32) {
     record_step(local, step);
 }
 
-fn write_row(row: u32) {
+// Writes the path's metrics at `row`, then its flag: −1 when `cut_short`, else 1 when some
+// step ran out of cascade rounds, else 0.
+fn write_row(row: u32, cut_short: bool) {
     // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
         let c = param_u32(P_MARGIN_COHORT + m);
@@ -113,7 +126,7 @@ fn write_row(row: u32) {
     }
     rows[row + system_column(METRIC_SYSTEM_LIQUIDATED_NOTIONAL)] = liquidated_notional_usd;
     rows[row + system_column(METRIC_FORCED_SELLING)] = forced_selling_usd;
-    rows[row + ROW_LEN] = select(0.0, 1.0, rounds_exhausted);
+    rows[row + ROW_LEN] = select(select(0.0, 1.0, rounds_exhausted), -1.0, cut_short);
 }
 
 // Funds have no liquidations (MODEL.md §7.3).

@@ -30,6 +30,24 @@ fn shock_apply(stream: ptr<function, StepStream>) {
     }
 }
 
+// The loop form of `correlated_shock` for universes too wide for literals:
+// x_i += μ_i + σ_i·t·Σ_{j≤i} L_ij z_j with the path's regime's parameters. One load per
+// term at the regime's offset: inside a loop the offsets are not constants, so reading both
+// regimes (`regime_f32`) would only double the loads.
+fn correlated_shock_from_params(t_scale: f32) {
+    let regime = select(REGIME_CALM, REGIME_STRESS, stress);
+    let cholesky = P_CHOLESKY + regime * N_ASSETS * N_ASSETS;
+    let drift = P_DRIFT + regime * N_ASSETS;
+    let vol = P_VOL + regime * N_ASSETS;
+    for (var i = 0u; i < N_ASSETS; i++) {
+        var epsilon = 0.0;
+        for (var j = 0u; j <= i; j++) {
+            epsilon += param_f32(cholesky + i * N_ASSETS + j) * normals[j];
+        }
+        exogenous_log[i] += param_f32(drift + i) + param_f32(vol + i) * t_scale * epsilon;
+    }
+}
+
 // sqrt((ν − 2)/W) with W = Σ −2 ln U (+ z_x² when ν is odd), exactly χ²_ν; 1 when
 // Gaussian. A sum of logarithms, never the log of a product (f32 would underflow).
 fn student_t_scale(stream: ptr<function, StepStream>) -> f32 {

@@ -257,6 +257,47 @@ fn exhausted_cascade_rounds_match_the_cpu_engine() {
     );
 }
 
+/// A universe too wide to unroll (48 assets: the loops over assets stay loops, `traded`
+/// reads the parameters' bits) gives the same paths too.
+#[test]
+fn wide_universe_paths_match_the_cpu_engine() {
+    let model = wide_model();
+    let comparison = compare(&model, 1000, false);
+    check_quantiles(&model, &comparison);
+}
+
+/// Where the driver cuts paths short, the run fails with a message that says so; it never
+/// returns their numbers. llvmpipe ends a shader after 65,535 loop passes, which the wide
+/// universe spends between 250 and 500 steps (crypto-unwind between 2,000 and 5,000).
+#[test]
+fn paths_cut_short_by_the_driver_are_an_error() {
+    let mut model = wide_model();
+    model.steps = 1000;
+    let cancel = AtomicBool::new(false);
+    let mut engine = engine();
+    let run = run_gpu(&mut engine, &model, 0..256, &control(&cancel, 0));
+    if engine.adapter().device_type == "Cpu" {
+        let error = match run {
+            Ok(_) => panic!("llvmpipe cuts these paths short"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("stopped 256 paths early"), "{error}");
+        assert!(error.contains("--backend cpu"), "{error}");
+    } else {
+        run.expect("a hardware GPU has no loop limit");
+    }
+}
+
+fn wide_model() -> Model {
+    let model = firesale::scenario::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/many-assets.toml"
+    ))
+    .expect("benches/many-assets.toml");
+    assert!(model.assets.len() > 24, "wider than the unrolling limit");
+    model
+}
+
 #[test]
 fn calm_market_paths_match_the_cpu_engine() {
     check_scenario("calm-market");

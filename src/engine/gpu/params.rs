@@ -5,6 +5,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::weights::traded_assets;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 
 /// The per-chunk header. Keep in sync with `struct Header` in `shaders/params.wgsl`
@@ -24,8 +25,13 @@ pub struct Header {
     /// The first column a reduction dispatch reduces (`shaders/reduce.wgsl`): a row wider
     /// than one batch of counters is reduced batch by batch.
     pub column_base: u32,
-    pub _pad1: u32,
+    /// Passes of the path shader's closing loop, [`LOOP_PROBE_PASSES`]: a value the shader
+    /// compiler cannot see, so the loop stays a loop (`shaders/path.wgsl`).
+    pub loop_probe_passes: u32,
 }
+
+/// See [`Header::loop_probe_passes`].
+pub const LOOP_PROBE_PASSES: u32 = 2;
 
 impl Header {
     pub fn new(seed: u64, path_base: u64, path_count: u32, paths_per_row: u32) -> Self {
@@ -37,7 +43,7 @@ impl Header {
             path_count,
             paths_per_row,
             column_base: 0,
-            _pad1: 0,
+            loop_probe_passes: LOOP_PROBE_PASSES,
         }
     }
 }
@@ -99,6 +105,21 @@ impl ParamWords {
                 .iter()
                 .flat_map(|&q| word_threshold(q)),
         );
+        // The correlation step reads these when the universe is too wide for literals
+        // (`src/engine/gpu/correlation.rs`).
+        p.section_f32(
+            "P_DRIFT",
+            regimes.iter().flat_map(|&s| plan.drift_per_step[s].clone()),
+        );
+        p.section_f32(
+            "P_VOL",
+            regimes.iter().flat_map(|&s| plan.vol_per_step[s].clone()),
+        );
+        p.section_f32(
+            "P_CHOLESKY",
+            regimes.iter().flat_map(|&s| plan.cholesky[s].clone()),
+        );
+        p.section("P_TRADED", traded_bits(plan));
         p.section_f32(
             "P_DEPTH",
             regimes.iter().flat_map(|&s| plan.depth_usd[s].clone()),
@@ -210,6 +231,15 @@ impl ParamWords {
             ParamsBinding::Storage
         }
     }
+}
+
+/// Bit k of word k / 32 set when a flow can reach asset k (`traded_assets`).
+fn traded_bits(plan: &Plan) -> Vec<u32> {
+    let mut bits = vec![0u32; plan.assets.div_ceil(32).max(1)];
+    for k in traded_assets(plan) {
+        bits[k / 32] |= 1 << (k % 32);
+    }
+    bits
 }
 
 /// Bit t of word t / 32 set when some fund rebalances after step t (t = 0..=steps), so the
@@ -325,7 +355,7 @@ mod tests {
             ("path_count", offset_of!(Header, path_count)),
             ("paths_per_row", offset_of!(Header, paths_per_row)),
             ("column_base", offset_of!(Header, column_base)),
-            ("_pad1", offset_of!(Header, _pad1)),
+            ("loop_probe_passes", offset_of!(Header, loop_probe_passes)),
         ];
         assert_eq!(members.len(), rust_offsets.len());
         for (member, (name, offset)) in members.iter().zip(rust_offsets) {

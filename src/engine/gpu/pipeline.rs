@@ -20,18 +20,19 @@ use super::params::{Header, ParamWords, ParamsBinding};
 use super::record::{MAX_STEP_ROW_BYTES, StepLayout, StepRecording};
 use super::reduce::{self, Reduction, chunk_totals};
 use super::shader::{WORKGROUP_SIZE, path_shader};
-use crate::Result;
 use crate::engine::cpu::plan::Plan;
 use crate::engine::metrics::{MetricLayout, RunTotals};
 use crate::engine::steps::StepTotals;
 use crate::model::Model;
+use crate::{Error, Result};
 
 /// Paths per dispatch at most.
 pub const MAX_CHUNK_PATHS: u32 = 1 << 20;
 const _: () = assert!(MAX_CHUNK_PATHS <= reduce::MAX_PATHS);
 
-/// Rows of a chunk's first paths: per path, the metric row then the rounds-exhausted flag
-/// (1.0/0.0).
+/// Rows of a chunk's first paths: per path, the metric row then its flag: 1.0 when some
+/// step ran out of cascade rounds, 0.0 when none did, −1.0 when the driver cut the path
+/// short (`shaders/path.wgsl`).
 pub struct ChunkRows {
     pub values: Vec<f32>,
     /// f32 values per path: the row length + 1.
@@ -50,9 +51,19 @@ impl ChunkRows {
 
     /// Path `i` of the chunk: (metric row, whether some step ran out of rounds).
     pub fn path(&self, i: usize) -> (&[f32], bool) {
+        let (metrics, flag) = self.row(i);
+        (metrics, flag > 0.0)
+    }
+
+    /// Paths the driver cut short.
+    pub fn cut_short(&self) -> u64 {
+        (0..self.len()).filter(|&i| self.row(i).1 < 0.0).count() as u64
+    }
+
+    fn row(&self, i: usize) -> (&[f32], f32) {
         let row = &self.values[i * self.stride..(i + 1) * self.stride];
         let (metrics, flag) = row.split_at(self.stride - 1);
-        (metrics, flag[0] != 0.0)
+        (metrics, flag[0])
     }
 }
 
@@ -215,6 +226,7 @@ impl PathPipeline {
         debug_assert!(count > 0 && count <= self.chunk_paths && rows <= count);
         if self.reduce_on == ReduceOn::Host {
             let all = self.dispatch(gpu, first, count, count, false)?;
+            check_complete(gpu, all.rows.cut_short())?;
             let mut totals = RunTotals::new(self.layout);
             let mut wide = vec![0.0; self.layout.len()];
             for i in 0..all.rows.len() {
@@ -286,6 +298,10 @@ impl PathPipeline {
             .into_iter();
         let totals = if reduce {
             let counters: Vec<u32> = bytemuck::pod_collect_to_vec(&read.next().expect("counters"));
+            check_complete(
+                gpu,
+                reduce::cut_short_paths(&counters, self.layout, u64::from(count)),
+            )?;
             chunk_totals(&counters, self.layout, u64::from(count))
         } else {
             RunTotals::new(self.layout)
@@ -311,4 +327,18 @@ impl PathPipeline {
             },
         })
     }
+}
+
+/// An error when the driver cut `paths` paths short: their numbers would be wrong.
+fn check_complete(gpu: &GpuDevice, paths: u64) -> Result<()> {
+    if paths == 0 {
+        return Ok(());
+    }
+    Err(Error::Runtime(format!(
+        "GPU run on {} stopped {paths} paths early: the driver ended the shader's loops \
+         before the paths were done (llvmpipe, Mesa's software driver, ends a shader after \
+         65,535 loop passes, and this scenario needs more: fewer steps or assets fit); \
+         run it with --backend cpu",
+        gpu.adapter.name
+    )))
 }

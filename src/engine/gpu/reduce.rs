@@ -187,6 +187,14 @@ pub fn chunk_totals(counters: &[u32], layout: MetricLayout, paths: u64) -> RunTo
     }
 }
 
+/// Paths of the `paths` reduced whose flag (the column after the metrics) is negative: cut
+/// short by the driver (`shaders/path.wgsl`); neither zero, positive nor non-finite.
+pub fn cut_short_paths(counters: &[u32], layout: MetricLayout, paths: u64) -> u64 {
+    let flag = &counters[layout.len() * COUNTER_BLOCK as usize..];
+    let counted = [NONFINITE, ZERO, POSITIVE].map(|c| u64::from(flag[c as usize]));
+    paths.saturating_sub(counted.iter().sum())
+}
+
 /// One column's summary from its block of counters.
 fn summary(block: &[u32]) -> MetricSummary {
     let at = |offset: u32, len: u32| &block[offset as usize..(offset + len) as usize];

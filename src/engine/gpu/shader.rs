@@ -19,9 +19,14 @@ use crate::model::ImpactShape;
 use crate::summary::QuantileSketch;
 
 /// Loops of more passes stay loops (`unroll`): up to 24 assets the unrolled step compiles
-/// in a few seconds on llvmpipe and runs about twice as fast; beyond, compile time grows
-/// with the square of the asset count (docs/PERFORMANCE.md).
+/// in a few seconds on llvmpipe and runs several times faster; beyond, compile time grows
+/// steeply with the asset count (docs/PERFORMANCE.md).
 const MAX_UNROLLED_PASSES: u32 = 24;
+
+/// Universes up to this many assets get the correlation step as straight-line code with
+/// literals (`correlation`): a loop would cost llvmpipe K(K+1)/2 passes of its 65,535 per
+/// path in every step. Beyond, code size makes the literals slower than the loop.
+const MAX_LITERAL_CORRELATION: u32 = 64;
 
 /// Invocations per workgroup of the path shader.
 pub const WORKGROUP_SIZE: u32 = 64;
@@ -220,12 +225,14 @@ pub fn path_shader(
         c.u32(*name, *offset);
     }
     c.u32("PARAM_VEC4S", params.vec4s());
-    let weights = WeightSets::new(plan);
+    let unrolled = plan.assets as u32 <= MAX_UNROLLED_PASSES;
+    let weights = WeightSets::new(plan, unrolled);
+    let literal_correlation = plan.assets as u32 <= MAX_LITERAL_CORRELATION;
     for (name, first) in weights.starts() {
         c.u32(*name, *first);
     }
     let weight_sums = weights.wgsl();
-    let correlated = correlation::wgsl(plan);
+    let correlated = correlation::wgsl(plan, literal_correlation);
     let mut files = vec![
         PARAMS_FILE,
         match binding {
@@ -329,6 +336,40 @@ mod tests {
                 ));
             }
         }
+    }
+
+    /// A universe wider than the unrolling limit composes into a valid shader too (loops
+    /// over assets kept).
+    #[test]
+    fn path_shader_validates_for_a_wide_universe() {
+        let model = crate::scenario::load(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/many-assets.toml"
+        ))
+        .expect("benches/many-assets.toml");
+        assert!(model.assets.len() as u32 > MAX_UNROLLED_PASSES);
+        let plan = Plan::new(&model);
+        let params = ParamWords::new(&plan);
+        let layout = MetricLayout::new(&model);
+        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None);
+        assert!(source.contains("for (var k = 0u; k < N_ASSETS; k++) {"));
+        validate(&source);
+    }
+
+    /// The loop form of the correlation step (universes too wide for literals) composes
+    /// into a valid shader: swapped into crypto-unwind's, whose literals it replaces.
+    #[test]
+    fn path_shader_validates_with_the_correlation_loop() {
+        let model = crate::scenario::load("crypto-unwind").expect("built-in scenario");
+        let plan = Plan::new(&model);
+        let params = ParamWords::new(&plan);
+        let layout = MetricLayout::new(&model);
+        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None);
+        let literal = correlation::wgsl(&plan, true);
+        assert!(source.contains(&literal));
+        let source = source.replace(&literal, &correlation::wgsl(&plan, false));
+        assert!(source.contains("correlated_shock_from_params(t_scale);"));
+        validate(&source);
     }
 
     #[test]

@@ -21,10 +21,13 @@ pub struct WeightSets<'a> {
     starts: Vec<(&'static str, usize)>,
     /// The assets some impact-bearing book or fund holds.
     traded: Vec<usize>,
+    /// Whether the loops over assets are unrolled (constant asset indices).
+    unrolled: bool,
 }
 
 impl<'a> WeightSets<'a> {
-    pub fn new(plan: &'a Plan) -> Self {
+    /// The sets of `plan`, for a shader whose loops over assets are `unrolled` or not.
+    pub fn new(plan: &'a Plan, unrolled: bool) -> Self {
         let kinds: [(&'static str, Vec<&'a [Weight]>); 4] = [
             (
                 "WEIGHTS_MARGIN",
@@ -56,6 +59,7 @@ impl<'a> WeightSets<'a> {
             sets,
             starts,
             traded: traded_assets(plan),
+            unrolled,
         }
     }
 
@@ -131,8 +135,18 @@ impl<'a> WeightSets<'a> {
         out
     }
 
-    /// `fn traded(k: u32) -> bool`: whether a flow can reach asset `k` (impact.wgsl).
+    /// `fn traded(k: u32) -> bool`: whether a flow can reach asset `k` (impact.wgsl). A
+    /// `switch` that folds away where `k` is a constant (unrolled loops); where the loop over
+    /// assets stays a loop, a bit of the parameters (`P_TRADED`) instead of a test per case.
     fn traded_function(&self, out: &mut String) {
+        if !self.unrolled {
+            out.push_str(
+                "\n// Whether some impact-bearing book or fund holds asset `k` (only those take flow).\n\
+                 fn traded(k: u32) -> bool {\n    \
+                 return ((param_u32(P_TRADED + k / 32u) >> (k % 32u)) & 1u) != 0u;\n}\n",
+            );
+            return;
+        }
         let cases = if self.traded.is_empty() {
             String::new()
         } else {
@@ -192,7 +206,7 @@ enum Shape {
 use Shape::{Statements, Sum};
 
 /// The assets some impact-bearing margin book or fund holds: those a flow can move.
-fn traded_assets(plan: &Plan) -> Vec<usize> {
+pub fn traded_assets(plan: &Plan) -> Vec<usize> {
     let mut traded = vec![false; plan.assets];
     let held = plan
         .margin
@@ -231,7 +245,7 @@ mod tests {
         for scenario in builtin::all() {
             let model = scenario.model().expect("built-ins compile");
             let plan = Plan::new(&model);
-            let sets = WeightSets::new(&plan);
+            let sets = WeightSets::new(&plan, true);
             let source = sets.wgsl();
             let dot = &source[source.find("fn weights_dot").unwrap()..];
             let dot = &dot[..dot.find("\n}").unwrap()];
