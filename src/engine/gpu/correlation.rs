@@ -14,6 +14,17 @@ use std::fmt::Write;
 use super::weights;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 
+/// Universes up to this many assets get the step as straight-line code with literals: a
+/// loop would cost llvmpipe K(K+1)/2 passes of its 65,535 per path in every step. Beyond,
+/// code size makes the literals slower than the loop (docs/PERFORMANCE.md).
+const MAX_LITERAL_ASSETS: usize = 64;
+
+/// Whether `plan`'s step is generated with literals; if not, it reads the parameter
+/// sections `P_DRIFT`, `P_VOL` and `P_CHOLESKY`, which are empty otherwise.
+pub fn is_literal(plan: &Plan) -> bool {
+    plan.assets <= MAX_LITERAL_ASSETS
+}
+
 /// `fn correlated_shock(t_scale: f32)`, adding the step's exogenous diffusion to
 /// `exogenous_log` from the standard normals in `normals` (`shaders/state.wgsl`): with
 /// literals when `literal`, else through `correlated_shock_from_params`.

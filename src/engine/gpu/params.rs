@@ -5,6 +5,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use super::correlation;
 use super::weights::traded_assets;
 use crate::engine::cpu::plan::{CALM, Plan, STRESS};
 
@@ -105,20 +106,18 @@ impl ParamWords {
                 .iter()
                 .flat_map(|&q| word_threshold(q)),
         );
-        // The correlation step reads these when the universe is too wide for literals
-        // (`src/engine/gpu/correlation.rs`).
-        p.section_f32(
-            "P_DRIFT",
-            regimes.iter().flat_map(|&s| plan.drift_per_step[s].clone()),
-        );
-        p.section_f32(
-            "P_VOL",
-            regimes.iter().flat_map(|&s| plan.vol_per_step[s].clone()),
-        );
-        p.section_f32(
-            "P_CHOLESKY",
-            regimes.iter().flat_map(|&s| plan.cholesky[s].clone()),
-        );
+        // Read by the correlation step only when the universe is too wide for literals
+        // (`src/engine/gpu/correlation.rs`); empty otherwise.
+        let by_regime = |table: &[Vec<f64>; 2]| -> Vec<f64> {
+            if correlation::is_literal(plan) {
+                Vec::new()
+            } else {
+                regimes.iter().flat_map(|&s| table[s].clone()).collect()
+            }
+        };
+        p.section_f32("P_DRIFT", by_regime(&plan.drift_per_step));
+        p.section_f32("P_VOL", by_regime(&plan.vol_per_step));
+        p.section_f32("P_CHOLESKY", by_regime(&plan.cholesky));
         p.section("P_TRADED", traded_bits(plan));
         p.section_f32(
             "P_DEPTH",

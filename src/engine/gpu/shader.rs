@@ -23,11 +23,6 @@ use crate::summary::QuantileSketch;
 /// steeply with the asset count (docs/PERFORMANCE.md).
 const MAX_UNROLLED_PASSES: u32 = 24;
 
-/// Universes up to this many assets get the correlation step as straight-line code with
-/// literals (`correlation`): a loop would cost llvmpipe K(K+1)/2 passes of its 65,535 per
-/// path in every step. Beyond, code size makes the literals slower than the loop.
-const MAX_LITERAL_CORRELATION: u32 = 64;
-
 /// Invocations per workgroup of the path shader.
 pub const WORKGROUP_SIZE: u32 = 64;
 
@@ -227,12 +222,11 @@ pub fn path_shader(
     c.u32("PARAM_VEC4S", params.vec4s());
     let unrolled = plan.assets as u32 <= MAX_UNROLLED_PASSES;
     let weights = WeightSets::new(plan, unrolled);
-    let literal_correlation = plan.assets as u32 <= MAX_LITERAL_CORRELATION;
     for (name, first) in weights.starts() {
         c.u32(*name, *first);
     }
     let weight_sums = weights.wgsl();
-    let correlated = correlation::wgsl(plan, literal_correlation);
+    let correlated = correlation::wgsl(plan, correlation::is_literal(plan));
     let mut files = vec![
         PARAMS_FILE,
         match binding {
