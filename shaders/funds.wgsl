@@ -5,7 +5,7 @@
 
 // Whether some fund rebalances after step `step` (a bit the host prepared per step).
 fn funds_due(step: u32) -> bool {
-    return ((param_u32(P_FUNDS_DUE + step / 32u) >> (step % 32u)) & 1u) != 0u;
+    return param_bit(P_FUNDS_DUE, step);
 }
 
 // Rebalances every fund due after step `step`, then impacts their net flow once.

@@ -22,6 +22,11 @@ fn param_bool(index: u32) -> bool {
     return param_u32(index) != 0u;
 }
 
+// Bit `i` of the bit words at `first` (`bit_words` in `src/engine/gpu/params.rs`).
+fn param_bit(first: u32, i: u32) -> bool {
+    return ((param_u32(first + i / 32u) >> (i % 32u)) & 1u) != 0u;
+}
+
 // A probability p as the pair (count, all) of `word_below` (philox.wgsl).
 fn param_threshold(index: u32) -> vec2<u32> {
     return vec2<u32>(param_u32(index), param_u32(index + 1u));

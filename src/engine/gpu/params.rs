@@ -232,17 +232,14 @@ impl ParamWords {
     }
 }
 
-/// Bit k of word k / 32 set when a flow can reach asset k (`traded_assets`).
+/// Bit k set when a flow can reach asset k (`traded_assets`).
 fn traded_bits(plan: &Plan) -> Vec<u32> {
-    let mut bits = vec![0u32; plan.assets.div_ceil(32).max(1)];
-    for k in traded_assets(plan) {
-        bits[k / 32] |= 1 << (k % 32);
-    }
-    bits
+    let traded = traded_assets(plan);
+    bit_words(plan.assets, |k| traded.contains(&k))
 }
 
-/// Bit t of word t / 32 set when some fund rebalances after step t (t = 0..=steps), so the
-/// shader finds the steps with funds' work with a shift instead of a division per fund.
+/// Bit t set when some fund rebalances after step t (t = 0..=steps), so the shader finds
+/// the steps with funds' work with a shift instead of a division per fund.
 fn funds_due_bits(plan: &Plan) -> Vec<u32> {
     let schedules: Vec<u32> = plan
         .etfs
@@ -250,13 +247,19 @@ fn funds_due_bits(plan: &Plan) -> Vec<u32> {
         .map(|e| e.every_steps)
         .chain(plan.vol_targets.iter().map(|f| f.every_steps))
         .collect();
-    let mut bits = vec![0u32; (plan.steps as usize + 1).div_ceil(32)];
-    for step in 1..=plan.steps {
-        if schedules.iter().any(|every| step % every == 0) {
-            bits[step as usize / 32] |= 1 << (step % 32);
-        }
+    bit_words(plan.steps as usize + 1, |t| {
+        t > 0 && schedules.iter().any(|&every| t as u32 % every == 0)
+    })
+}
+
+/// Bits 0..len, bit i in word i / 32 (`param_bit` in `shaders/params.wgsl`) set where
+/// `set(i)`; at least one word.
+fn bit_words(len: usize, set: impl Fn(usize) -> bool) -> Vec<u32> {
+    let mut words = vec![0u32; len.div_ceil(32).max(1)];
+    for i in (0..len).filter(|&i| set(i)) {
+        words[i / 32] |= 1 << (i % 32);
     }
-    bits
+    words
 }
 
 /// `values` padded with zeros to `len`.

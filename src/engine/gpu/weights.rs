@@ -143,7 +143,7 @@ impl<'a> WeightSets<'a> {
             out.push_str(
                 "\n// Whether some impact-bearing book or fund holds asset `k` (only those take flow).\n\
                  fn traded(k: u32) -> bool {\n    \
-                 return ((param_u32(P_TRADED + k / 32u) >> (k % 32u)) & 1u) != 0u;\n}\n",
+                 return param_bit(P_TRADED, k);\n}\n",
             );
             return;
         }
