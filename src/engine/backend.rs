@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::gpu::{GpuEngine, list_adapters, run_gpu};
 use super::{BackendInfo, RunControl, RunOutput, run_cpu};
+use crate::lanes::Width;
 use crate::model::Model;
 use crate::{Error, Result};
 
@@ -49,8 +50,10 @@ pub struct Selection {
 }
 
 impl Engine {
-    /// The CPU engine on `threads` workers (default: one per core).
+    /// The CPU engine on `threads` workers (default: one per core), at the lane width
+    /// `FIRESALE_CPU_LANES` forces or the processor's widest.
     pub fn cpu(threads: Option<usize>) -> Result<Engine> {
+        Width::chosen().map_err(Error::Usage)?;
         let pool = match threads {
             None => None,
             Some(0) => return Err(Error::Usage("--threads must be at least 1".to_string())),
@@ -129,15 +132,22 @@ impl Engine {
             Engine::Cpu { pool } => BackendInfo {
                 kind: "cpu".to_string(),
                 adapter: format!(
-                    "firesale CPU engine ({} threads)",
+                    "firesale CPU engine ({} threads, {})",
                     pool.as_ref()
-                        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads())
+                        .map_or_else(rayon::current_num_threads, |p| p.current_num_threads()),
+                    lane_description(),
                 ),
                 selection: None,
             },
             Engine::Gpu { engine, .. } => engine.backend_info(),
         }
     }
+}
+
+/// The lanes the CPU engine runs, e.g. "8 f64 lanes, AVX-512".
+fn lane_description() -> String {
+    let width = Width::chosen().unwrap_or_else(|_| Width::detected());
+    format!("{} f64 lanes, {}", width.lanes(), width.instruction_set())
 }
 
 /// `auto`: a hardware GPU if any; else, for runs big enough to pay for a shader compile,

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::lanes::Width;
 use crate::model::Model;
 use metrics::{MetricLayout, RunTotals};
 use steps::{PerThreadSteps, StepTotals};
@@ -71,10 +72,13 @@ const CHUNK_PATHS: u64 = 512;
 const BATCH_PATHS: u64 = 32 * CHUNK_PATHS;
 
 /// Runs global paths `paths` of `model` on the CPU engine, in parallel over all threads of
-/// the current rayon pool. The totals do not depend on the thread count or batch sizes.
+/// the current rayon pool, in blocks of the lane width `FIRESALE_CPU_LANES` forces or the
+/// processor's widest. The totals do not depend on the thread count, batch sizes or width.
 pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOutput {
     let plan = cpu::plan::Plan::new(model);
     let layout = MetricLayout::new(model);
+    // The CLI rejects a bad FIRESALE_CPU_LANES before it gets here (Engine::cpu).
+    let width = Width::chosen().unwrap_or_else(|_| Width::detected());
     let recorded_steps = control.per_step.then(|| PerThreadSteps::new(model));
     let mut output = RunOutput {
         totals: RunTotals::new(layout),
@@ -96,24 +100,30 @@ pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOut
         let parts: Vec<(RunTotals, Vec<Vec<f64>>)> = chunks
             .into_par_iter()
             .map_init(
-                || (cpu::Worker::new(&plan), vec![0.0; layout.len()]),
-                |(worker, row), chunk| {
+                || {
+                    (
+                        cpu::PathsWorker::new(&plan, width),
+                        cpu::PathRows::default(),
+                    )
+                },
+                |(worker, rows), chunk| {
+                    let start = chunk.start;
+                    match &recorded_steps {
+                        None => worker.simulate(&plan, &layout, chunk, rows, None),
+                        Some(slots) => slots.with(|steps| {
+                            worker.simulate(&plan, &layout, chunk, rows, Some(&mut *steps));
+                            worker.flush_steps(steps);
+                        }),
+                    }
                     let mut totals = RunTotals::new(layout);
                     let mut dumped = Vec::new();
-                    for path in chunk {
-                        let exhausted = match &recorded_steps {
-                            None => worker.simulate(&plan, &layout, path, row),
-                            Some(slots) => slots.with(|steps| {
-                                worker.simulate_recording_steps(&plan, &layout, path, row, steps)
-                            }),
-                        };
+                    let paths = rows.values.chunks_exact(layout.len());
+                    for ((row, &exhausted), path) in paths.zip(&rows.rounds_exhausted).zip(start..)
+                    {
                         totals.add_path(row, exhausted);
                         if path < control.dump_paths {
-                            dumped.push(row.clone());
+                            dumped.push(row.to_vec());
                         }
-                    }
-                    if let Some(slots) = &recorded_steps {
-                        slots.with(|steps| worker.flush_steps(steps));
                     }
                     (totals, dumped)
                 },

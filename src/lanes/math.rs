@@ -7,9 +7,9 @@
 /// 1.5·2^52: adding it rounds a float of magnitude below 2^51 to an integer (ties to even),
 /// which the low bits of the sum then hold.
 const ROUNDER: f64 = 6_755_399_441_055_744.0;
-/// ln 2 split so that k·LN2_HI is exact for |k| < 2^11 (fdlibm's constants).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// ln 2 split so that k·LN2_HI is exact for |k| < 2^11 (fdlibm's constants, by their bits).
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// Horner: c[0] + x·(c[1] + x·(c[2] + …)).
 #[inline(always)]

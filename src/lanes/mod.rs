@@ -73,6 +73,11 @@ impl<const W: usize> Lanes<W> {
     }
 
     #[inline(always)]
+    pub fn ln(self) -> Self {
+        self.map(math::ln)
+    }
+
+    #[inline(always)]
     pub fn lt(self, other: Self) -> Mask<W> {
         Mask::from_fn(|i| self.0[i] < other.0[i])
     }
@@ -115,8 +120,13 @@ impl<const W: usize> Mask<W> {
     }
 
     #[inline(always)]
-    pub fn not(self) -> Self {
-        Mask(self.0.map(|m| !m))
+    pub fn xor(self, other: Self) -> Self {
+        Mask(std::array::from_fn(|i| self.0[i] ^ other.0[i]))
+    }
+
+    #[inline(always)]
+    pub fn all(self) -> bool {
+        self.0.iter().fold(u64::MAX, |all, m| all & m) != 0
     }
 
     /// `if_true` where the mask is set, `if_false` elsewhere, bit for bit.

@@ -7,5 +7,5 @@
 mod philox;
 mod stream;
 
-pub use philox::{Key, philox4x32_10};
-pub use stream::{StepStream, box_muller, uniform_from_word};
+pub use philox::{Key, philox4x32_10, philox4x32_10_lanes};
+pub use stream::{StepStream, StepStreams, box_muller, uniform_from_word};

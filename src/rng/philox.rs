@@ -1,5 +1,5 @@
 //! Philox4x32-10 (Salmon, Moraes, Dror, Shaw 2011), checked against Random123's
-//! known-answer vectors. Mirrored by `shaders/philox.wgsl`.
+//! known-answer vectors, for one counter or one per lane. Mirrored by `shaders/philox.wgsl`.
 
 /// The 64-bit key, as two words (low, high).
 pub type Key = [u32; 2];
@@ -9,15 +9,16 @@ const MULTIPLIER_1: u32 = 0xCD9E_8D57;
 const WEYL_0: u32 = 0x9E37_79B9;
 const WEYL_1: u32 = 0xBB67_AE85;
 
-#[inline(always)]
-fn mul_hi_lo(a: u32, b: u32) -> (u32, u32) {
-    let product = u64::from(a) * u64::from(b);
-    ((product >> 32) as u32, product as u32)
-}
-
 /// Ten rounds of Philox4x32 on `counter` under `key`: four independent uniform words.
 #[inline(always)]
 pub fn philox4x32_10(counter: [u32; 4], key: Key) -> [u32; 4] {
+    philox4x32_10_lanes(counter.map(|word| [word]), key).map(|[word]| word)
+}
+
+/// [`philox4x32_10`] on W counters at once (`counter[i][lane]`: word i of a lane's counter),
+/// one per lane, under one key.
+#[inline(always)]
+pub fn philox4x32_10_lanes<const W: usize>(counter: [[u32; W]; 4], key: Key) -> [[u32; W]; 4] {
     let mut c = counter;
     let mut k = key;
     for round in 0..10 {
@@ -25,9 +26,17 @@ pub fn philox4x32_10(counter: [u32; 4], key: Key) -> [u32; 4] {
             k[0] = k[0].wrapping_add(WEYL_0);
             k[1] = k[1].wrapping_add(WEYL_1);
         }
-        let (hi0, lo0) = mul_hi_lo(MULTIPLIER_0, c[0]);
-        let (hi1, lo1) = mul_hi_lo(MULTIPLIER_1, c[2]);
-        c = [hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0];
+        let product_0: [u64; W] = c[0].map(|word| u64::from(MULTIPLIER_0) * u64::from(word));
+        let product_1: [u64; W] = c[2].map(|word| u64::from(MULTIPLIER_1) * u64::from(word));
+        let high = |product: &[u64; W], other: &[u32; W], key: u32| -> [u32; W] {
+            std::array::from_fn(|i| (product[i] >> 32) as u32 ^ other[i] ^ key)
+        };
+        c = [
+            high(&product_1, &c[1], k[0]),
+            product_1.map(|p| p as u32),
+            high(&product_0, &c[3], k[1]),
+            product_0.map(|p| p as u32),
+        ];
     }
     c
 }
@@ -54,5 +63,17 @@ mod tests {
             ),
             [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
         );
+    }
+
+    #[test]
+    fn every_lane_is_the_single_counter_function() {
+        let key = [0xa409_3822, 0x299f_31d0];
+        let counters: [[u32; 4]; 8] =
+            std::array::from_fn(|lane| [lane as u32, 7, 0xffff_fff0 + lane as u32, 3]);
+        let lanes = philox4x32_10_lanes(std::array::from_fn(|i| counters.map(|c| c[i])), key);
+        for (lane, counter) in counters.iter().enumerate() {
+            let words = philox4x32_10(*counter, key);
+            assert_eq!(words, std::array::from_fn(|i| lanes[i][lane]));
+        }
     }
 }

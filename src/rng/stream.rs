@@ -1,9 +1,9 @@
 //! The stream U_0, U_1, … of one (path, step): call h of Philox on counter
-//! (h, t, path lo, path hi) under key (seed lo, seed hi), four uniforms per call.
+//! (h, t, path lo, path hi) under key (seed lo, seed hi), four uniforms per call. A block of
+//! W paths draws its W streams together, one per lane, slot by slot.
 
-use wide::f64x4;
-
-use super::philox::{Key, philox4x32_10};
+use super::philox::{Key, philox4x32_10_lanes};
+use crate::lanes::{Lanes, math};
 
 /// u = (w + 0.5) / 2^32: a uniform strictly inside (0, 1), exact in f64.
 #[inline(always)]
@@ -11,96 +11,111 @@ pub fn uniform_from_word(word: u32) -> f64 {
     (f64::from(word) + 0.5) * (1.0 / 4_294_967_296.0)
 }
 
-/// Box–Muller on a pair of uniforms: (sqrt(−2 ln a)·cos 2πb, sqrt(−2 ln a)·sin 2πb).
+/// Box–Muller on a pair of uniforms: (sqrt(−2 ln a)·cos 2πb, sqrt(−2 ln a)·sin 2πb), with the
+/// lane polynomials of [`math`], so a single path and every lane agree bit for bit.
 #[inline(always)]
 pub fn box_muller(a: f64, b: f64) -> (f64, f64) {
-    let radius = (-2.0 * a.ln()).sqrt();
-    let (sin, cos) = (std::f64::consts::TAU * b).sin_cos();
+    let radius = (-2.0 * math::ln(a)).sqrt();
+    let (sin, cos) = math::sin_cos_turns(b);
     (radius * cos, radius * sin)
 }
 
-/// [`box_muller`] on four pairs at once (SIMD `ln`, `sqrt` and `sin_cos`, within a few ulp
-/// of the scalar form): returns (z, z') per lane.
-#[inline(always)]
-pub fn box_muller_x4(a: [f64; 4], b: [f64; 4]) -> ([f64; 4], [f64; 4]) {
-    let radius = (f64x4::splat(-2.0) * f64x4::from(a).ln()).sqrt();
-    let (sin, cos) = (f64x4::splat(std::f64::consts::TAU) * f64x4::from(b)).sin_cos();
-    ((radius * cos).to_array(), (radius * sin).to_array())
-}
-
-/// The uniforms of one (path, step), drawn in slot order.
+/// The streams of W paths at one step, drawn in slot order, one path per lane.
 #[derive(Debug, Clone)]
-pub struct StepStream {
+pub struct StepStreams<const W: usize> {
     key: Key,
-    counter: [u32; 4],
-    words: [u32; 4],
+    counter: [[u32; W]; 4],
+    words: [[u32; W]; 4],
     /// Next word of `words` to hand out; 4 means a new call is due.
     next: usize,
 }
+
+impl<const W: usize> StepStreams<W> {
+    /// The streams of global paths `paths` (one per lane) at step `step` (0 = the initial
+    /// regime draw).
+    #[inline(always)]
+    pub fn new(seed: u64, paths: [u64; W], step: u32) -> Self {
+        StepStreams {
+            key: [seed as u32, (seed >> 32) as u32],
+            counter: [
+                [0; W],
+                [step; W],
+                paths.map(|path| path as u32),
+                paths.map(|path| (path >> 32) as u32),
+            ],
+            words: [[0; W]; 4],
+            next: 4,
+        }
+    }
+
+    /// The next raw word of every lane's stream.
+    #[inline(always)]
+    pub fn next_words(&mut self) -> [u32; W] {
+        if self.next == 4 {
+            self.words = philox4x32_10_lanes(self.counter, self.key);
+            self.counter[0] = self.counter[0].map(|h| h.wrapping_add(1));
+            self.next = 0;
+        }
+        let words = self.words[self.next];
+        self.next += 1;
+        words
+    }
+
+    /// The next uniform U_i of every lane's stream.
+    #[inline(always)]
+    pub fn next_uniform(&mut self) -> Lanes<W> {
+        Lanes(self.next_words().map(uniform_from_word))
+    }
+
+    /// The next two standard normals of every lane's stream (one Box–Muller pair).
+    #[inline(always)]
+    pub fn next_normal_pair(&mut self) -> (Lanes<W>, Lanes<W>) {
+        let a = self.next_uniform();
+        let b = self.next_uniform();
+        let mut z = Lanes::splat(0.0);
+        let mut z_prime = Lanes::splat(0.0);
+        for lane in 0..W {
+            (z.0[lane], z_prime.0[lane]) = box_muller(a.0[lane], b.0[lane]);
+        }
+        (z, z_prime)
+    }
+}
+
+/// The stream of one (path, step).
+#[derive(Debug, Clone)]
+pub struct StepStream(StepStreams<1>);
 
 impl StepStream {
     /// The stream of global path `path` at step `step` (0 = the initial regime draw).
     #[inline(always)]
     pub fn new(seed: u64, path: u64, step: u32) -> Self {
-        StepStream {
-            key: [seed as u32, (seed >> 32) as u32],
-            counter: [0, step, path as u32, (path >> 32) as u32],
-            words: [0; 4],
-            next: 4,
-        }
+        StepStream(StepStreams::new(seed, [path], step))
     }
 
     /// The next raw word of the stream.
     #[inline(always)]
     pub fn next_word(&mut self) -> u32 {
-        if self.next == 4 {
-            self.words = philox4x32_10(self.counter, self.key);
-            self.counter[0] = self.counter[0].wrapping_add(1);
-            self.next = 0;
-        }
-        let word = self.words[self.next];
-        self.next += 1;
-        word
+        self.0.next_words()[0]
     }
 
     /// The next uniform U_i of the stream.
     #[inline(always)]
     pub fn next_uniform(&mut self) -> f64 {
-        uniform_from_word(self.next_word())
+        self.0.next_uniform().0[0]
     }
 
     /// The next two standard normals (one Box–Muller pair).
     #[inline(always)]
     pub fn next_normal_pair(&mut self) -> (f64, f64) {
-        let a = self.next_uniform();
-        let b = self.next_uniform();
-        box_muller(a, b)
-    }
-
-    /// Fills `normals` (even length) with the next `normals.len() / 2` Box–Muller pairs,
-    /// in stream order, evaluated four pairs at a time.
-    #[inline(always)]
-    pub fn fill_normals(&mut self, normals: &mut [f64]) {
-        for group in normals.chunks_mut(8) {
-            let pairs = group.len() / 2;
-            let mut a = [0.5; 4];
-            let mut b = [0.0; 4];
-            for lane in 0..pairs {
-                a[lane] = self.next_uniform();
-                b[lane] = self.next_uniform();
-            }
-            let (z, z_prime) = box_muller_x4(a, b);
-            for (lane, pair) in group.chunks_exact_mut(2).enumerate() {
-                pair[0] = z[lane];
-                pair[1] = z_prime[lane];
-            }
-        }
+        let (z, z_prime) = self.0.next_normal_pair();
+        (z.0[0], z_prime.0[0])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::philox4x32_10;
 
     #[test]
     fn slots_follow_the_counter_layout() {
@@ -115,24 +130,38 @@ mod tests {
         assert_eq!(&drawn[4..], &call1);
     }
 
-    /// The four-lane Box–Muller agrees with the scalar definition to a few ulp, pair for
-    /// pair and in stream order (7 pairs: one full group and a padded one).
+    /// Each lane of a block's streams is its path's own stream, word for word and normal
+    /// for normal (bit for bit: the same polynomials).
     #[test]
-    fn fill_normals_matches_scalar_box_muller() {
-        let mut vector = StepStream::new(42, 7, 3);
-        let mut scalar = vector.clone();
-        let mut normals = [0.0; 14];
-        vector.fill_normals(&mut normals);
-        for pair in normals.chunks_exact(2) {
-            let (z, z_prime) = scalar.next_normal_pair();
-            assert!((pair[0] - z).abs() <= 1e-14 * z.abs().max(1.0));
-            assert!((pair[1] - z_prime).abs() <= 1e-14 * z_prime.abs().max(1.0));
+    fn every_lane_draws_its_own_paths_stream() {
+        let paths = [0, 1, 5, (1 << 32) + 3];
+        let mut block = StepStreams::new(42, paths, 3);
+        let mut singles = paths.map(|path| StepStream::new(42, path, 3));
+        for _ in 0..5 {
+            let words = block.next_words();
+            let (z, z_prime) = block.next_normal_pair();
+            for (lane, single) in singles.iter_mut().enumerate() {
+                assert_eq!(words[lane], single.next_word());
+                let (expected_z, expected_z_prime) = single.next_normal_pair();
+                assert_eq!(z.0[lane].to_bits(), expected_z.to_bits());
+                assert_eq!(z_prime.0[lane].to_bits(), expected_z_prime.to_bits());
+            }
         }
-        assert_eq!(
-            vector.next_word(),
-            scalar.next_word(),
-            "same stream position after"
-        );
+    }
+
+    /// The polynomial Box–Muller against the definition with the standard library's ln,
+    /// sin and cos: a few ulp of the radius and the angle.
+    #[test]
+    fn box_muller_matches_the_definition() {
+        let mut stream = StepStream::new(42, 7, 3);
+        for _ in 0..10_000 {
+            let (a, b) = (stream.next_uniform(), stream.next_uniform());
+            let (z, z_prime) = box_muller(a, b);
+            let radius = (-2.0 * a.ln()).sqrt();
+            let (sin, cos) = (std::f64::consts::TAU * b).sin_cos();
+            assert!((z - radius * cos).abs() <= 1e-14 * radius.max(1.0));
+            assert!((z_prime - radius * sin).abs() <= 1e-14 * radius.max(1.0));
+        }
     }
 
     #[test]

@@ -1,40 +1,42 @@
 //! Step stages 1–2, the regime and the exogenous shock, as a pluggable source: the model's own
 //! random draws for a path ([`Drawn`], MODEL.md §2), or a path given step by step
-//! ([`GivenPath`], for a replay or a reverse stress test). Everything after them in a step
+//! ([`GivenPath`], one path, for a replay or a reverse stress test). Everything after them in a step
 //! (impact, funds, cascade) is the same either way.
 
 use super::plan::Plan;
-use super::state::PathState;
+use super::state::BlockState;
 use super::{regime, shock};
-use crate::rng::StepStream;
+use crate::lanes::{Lanes, Mask};
+use crate::rng::StepStreams;
 
-/// Where a path's regimes and exogenous log-returns come from.
-pub trait Exogenous {
-    /// The regime at t = 0 (true: stress).
-    fn initial_stress(&self, plan: &Plan) -> bool;
+/// Where the regimes and exogenous log-returns of a block of W paths come from.
+pub trait Exogenous<const W: usize> {
+    /// The regime at t = 0 (true: stress), per lane.
+    fn initial_stress(&self, plan: &Plan) -> Mask<W>;
     /// Sets the regime of step `step` (1-based) in `state.stress` and adds the step's exogenous
     /// log-returns to `state.exogenous_log`.
-    fn apply(&self, plan: &Plan, state: &mut PathState, step: u32);
+    fn apply(&self, plan: &Plan, state: &mut BlockState<W>, step: u32);
 }
 
-/// The random regime switches and shocks of global path `path`, from its Philox streams.
+/// The random regime switches and shocks of global paths `paths`, one per lane, from their
+/// Philox streams.
 #[derive(Debug, Clone, Copy)]
-pub struct Drawn {
-    pub path: u64,
+pub struct Drawn<const W: usize> {
+    pub paths: [u64; W],
 }
 
-impl Exogenous for Drawn {
+impl<const W: usize> Exogenous<W> for Drawn<W> {
     #[inline(always)]
-    fn initial_stress(&self, plan: &Plan) -> bool {
+    fn initial_stress(&self, plan: &Plan) -> Mask<W> {
         regime::initial(
             plan,
-            StepStream::new(plan.seed, self.path, 0).next_uniform(),
+            StepStreams::new(plan.seed, self.paths, 0).next_uniform(),
         )
     }
 
     #[inline(always)]
-    fn apply(&self, plan: &Plan, state: &mut PathState, step: u32) {
-        let mut stream = StepStream::new(plan.seed, self.path, step);
+    fn apply(&self, plan: &Plan, state: &mut BlockState<W>, step: u32) {
+        let mut stream = StepStreams::new(plan.seed, self.paths, step);
         state.stress = regime::switch(plan, state.stress, stream.next_uniform());
         shock::apply(plan, state, &mut stream);
     }
@@ -57,17 +59,17 @@ impl GivenPath {
     }
 }
 
-impl Exogenous for GivenPath {
+impl Exogenous<1> for GivenPath {
     /// A given path has no regime before its first step: calm.
-    fn initial_stress(&self, _plan: &Plan) -> bool {
-        false
+    fn initial_stress(&self, _plan: &Plan) -> Mask<1> {
+        Mask::splat(false)
     }
 
-    fn apply(&self, _plan: &Plan, state: &mut PathState, step: u32) {
+    fn apply(&self, _plan: &Plan, state: &mut BlockState<1>, step: u32) {
         let row = step as usize - 1;
-        state.stress = self.stress[row];
+        state.stress = Mask::splat(self.stress[row]);
         for (log_price, log_return) in state.exogenous_log.iter_mut().zip(&self.log_returns[row]) {
-            *log_price += log_return;
+            *log_price += Lanes::splat(*log_return);
         }
     }
 }

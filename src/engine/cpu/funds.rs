@@ -4,27 +4,41 @@
 
 use super::impact;
 use super::plan::Plan;
-use super::state::PathState;
+use super::state::BlockState;
+use crate::lanes::{Lanes, Mask};
 use crate::model::Weight;
 
 /// r = Σ w_k (P_k/P_k(ref) − 1), and the reference moved to the current prices.
 #[inline(always)]
-pub fn basket_return_since(weights: &[Weight], reference: &[f64], price: &[f64]) -> f64 {
-    weights
-        .iter()
-        .zip(reference)
-        .map(|(w, r)| w.weight * (price[w.asset] / r - 1.0))
-        .sum()
+pub fn basket_return_since<const W: usize>(
+    weights: &[Weight],
+    reference: &[Lanes<W>],
+    price: &[Lanes<W>],
+) -> Lanes<W> {
+    let mut r = Lanes::splat(0.0);
+    for (w, reference) in weights.iter().zip(reference) {
+        r += w.weight * (price[w.asset] / *reference - 1.0);
+    }
+    r
 }
 
-fn reset_reference(weights: &[Weight], reference: &mut [f64], price: &[f64]) {
+#[inline(always)]
+fn reset_reference<const W: usize>(
+    weights: &[Weight],
+    reference: &mut [Lanes<W>],
+    price: &[Lanes<W>],
+) {
     for (w, r) in weights.iter().zip(reference) {
         *r = price[w.asset];
     }
 }
 
-/// Rebalances every fund due after step `step`, then impacts their net flow once.
-pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
+/// Rebalances every fund due after step `step` (the same step on every lane), then impacts
+/// their net flow once.
+#[inline(always)]
+pub fn rebalance<const W: usize>(plan: &Plan, state: &mut BlockState<W>, step: u32) {
+    let every_lane = Mask::splat(true);
+    let zero = Lanes::splat(0.0);
     let mut any_flow = false;
     for (etf, fund) in plan.etfs.iter().zip(&mut state.etfs) {
         if step % etf.every_steps != 0 {
@@ -32,12 +46,17 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
         }
         let r = basket_return_since(&etf.weights, &fund.reference, &state.price);
         let flow = fund.aum_usd * etf.leverage * (etf.leverage - 1.0) * r;
-        fund.aum_usd = (fund.aum_usd * (1.0 + etf.leverage * r)).max(0.0);
+        fund.aum_usd = (fund.aum_usd * (1.0 + etf.leverage * r)).max(zero);
         reset_reference(&etf.weights, &mut fund.reference, &state.price);
         let traded = &mut state.traded_usd[etf.cohort];
-        impact::add_trade(&mut state.flow_usd, traded, etf.impact, &etf.weights, |w| {
-            flow * w.weight
-        });
+        impact::add_trade(
+            &mut state.flow_usd,
+            traded,
+            etf.impact,
+            every_lane,
+            &etf.weights,
+            |w| flow * w.weight,
+        );
         any_flow |= etf.impact;
     }
     for (plan_fund, fund) in plan.vol_targets.iter().zip(&mut state.vol_targets) {
@@ -49,10 +68,9 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
         fund.exposure_usd *= 1.0 + r;
         fund.variance = plan_fund.ewma_keep * fund.variance
             + (1.0 - plan_fund.ewma_keep) * r * r / plan_fund.interval_years;
-        let leverage = plan_fund
-            .max_leverage
-            .min(plan_fund.target_vol / fund.variance.sqrt());
-        let target = fund.equity_usd.max(0.0) * leverage;
+        let leverage =
+            Lanes::splat(plan_fund.max_leverage).min(plan_fund.target_vol / fund.variance.sqrt());
+        let target = fund.equity_usd.max(zero) * leverage;
         let flow = target - fund.exposure_usd;
         fund.exposure_usd = target;
         reset_reference(&plan_fund.weights, &mut fund.reference, &state.price);
@@ -60,6 +78,7 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
             &mut state.flow_usd,
             &mut state.traded_usd[plan_fund.cohort],
             plan_fund.impact,
+            every_lane,
             &plan_fund.weights,
             |w| flow * w.weight,
         );
@@ -70,26 +89,29 @@ pub fn rebalance(plan: &Plan, state: &mut PathState, step: u32) {
     }
 }
 
-/// Final value of every fund at T (MODEL.md §7.3), marked since its last rebalance:
-/// (ETF aum, vol-target equity), in plan order.
-pub fn final_values(plan: &Plan, state: &PathState) -> (Vec<f64>, Vec<f64>) {
-    let etfs = plan
-        .etfs
-        .iter()
-        .zip(&state.etfs)
-        .map(|(etf, fund)| {
-            let r = basket_return_since(&etf.weights, &fund.reference, &state.price);
-            (fund.aum_usd * (1.0 + etf.leverage * r)).max(0.0)
-        })
-        .collect();
+/// Loss of every fund at T (MODEL.md §7.3: initial minus final value, marked since its last
+/// rebalance), per lane: ETFs, then vol-target funds, in plan order, each with its cohort.
+pub fn final_losses<const W: usize>(
+    plan: &Plan,
+    state: &BlockState<W>,
+) -> impl Iterator<Item = (usize, Lanes<W>)> {
+    let etfs = plan.etfs.iter().zip(&state.etfs).map(|(etf, fund)| {
+        let r = basket_return_since(&etf.weights, &fund.reference, &state.price);
+        (
+            etf.cohort,
+            etf.aum_usd - (fund.aum_usd * (1.0 + etf.leverage * r)).max(Lanes::splat(0.0)),
+        )
+    });
     let vol_targets = plan
         .vol_targets
         .iter()
         .zip(&state.vol_targets)
         .map(|(plan_fund, fund)| {
             let r = basket_return_since(&plan_fund.weights, &fund.reference, &state.price);
-            fund.equity_usd + fund.exposure_usd * r
-        })
-        .collect();
-    (etfs, vol_targets)
+            (
+                plan_fund.cohort,
+                plan_fund.equity_usd - (fund.equity_usd + fund.exposure_usd * r),
+            )
+        });
+    etfs.chain(vol_targets)
 }

@@ -25,6 +25,17 @@ pub struct MarginPlan {
     pub gross_usd: Vec<f64>,
 }
 
+impl MarginPlan {
+    /// 1/L of bucket `b`, or +∞ past the last bucket (never in breach).
+    #[inline(always)]
+    pub fn inverse_leverage_at(&self, b: usize) -> f64 {
+        self.inverse_leverage
+            .get(b)
+            .copied()
+            .unwrap_or(f64::INFINITY)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EtfPlan {
     pub cohort: usize,

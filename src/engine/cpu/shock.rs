@@ -2,41 +2,51 @@
 //! the regime's Cholesky factor, the shared Student-t scale, jump sizes. Mirrored by
 //! `shaders/shock.wgsl`.
 
-use super::plan::{CALM, Plan, STRESS};
-use super::state::PathState;
-use crate::rng::StepStream;
+use super::plan::Plan;
+use super::regime::PerRegime;
+use super::state::BlockState;
+use crate::lanes::{Lanes, Mask};
+use crate::rng::StepStreams;
 
 /// At most this many jump types fit the fixed-size flag word.
 pub const MAX_JUMPS: usize = 32;
 
 /// Draws the step's exogenous log-returns from `stream` (positioned after U_0) and adds
-/// them to the path's exogenous log prices.
+/// them to the block's exogenous log prices.
 #[inline(always)]
-pub fn apply(plan: &Plan, state: &mut PathState, stream: &mut StepStream) {
+pub fn apply<const W: usize>(plan: &Plan, state: &mut BlockState<W>, stream: &mut StepStreams<W>) {
     let k = plan.assets;
-    let mut fired: u32 = 0;
+    let mut fired = [0_u32; W];
     for (j, jump) in plan.jumps.iter().enumerate() {
-        if stream.next_uniform() < jump.fire_probability {
-            fired |= 1 << j;
+        let fires = stream
+            .next_uniform()
+            .lt(Lanes::splat(jump.fire_probability));
+        for (lane, word) in fired.iter_mut().enumerate() {
+            *word |= u32::from(fires.lane(lane)) << j;
         }
     }
-    stream.fill_normals(&mut state.normals);
+    for pair in state.normals.chunks_exact_mut(2) {
+        (pair[0], pair[1]) = stream.next_normal_pair();
+    }
     let t_scale = student_t_scale(plan, state, stream);
 
-    let regime = if state.stress { STRESS } else { CALM };
-    let cholesky = &plan.cholesky[regime];
-    let drift = &plan.drift_per_step[regime];
-    let vol = &plan.vol_per_step[regime];
+    let regime = PerRegime::new(state.stress);
     for i in 0..k {
-        let row = &cholesky[i * k..i * k + i + 1];
-        let epsilon: f64 = row.iter().zip(&state.normals).map(|(l, z)| l * z).sum();
-        state.exogenous_log[i] += drift[i] + vol[i] * epsilon * t_scale;
+        let mut epsilon = Lanes::splat(0.0);
+        for (j, z) in state.normals[..=i].iter().enumerate() {
+            epsilon += regime.get(&plan.cholesky, i * k + j) * *z;
+        }
+        let drift = regime.get(&plan.drift_per_step, i);
+        let vol = regime.get(&plan.vol_per_step, i);
+        state.exogenous_log[i] += drift + vol * epsilon * t_scale;
     }
     for (j, jump) in plan.jumps.iter().enumerate() {
-        if fired & (1 << j) != 0 {
+        let fires = Mask::from_fn(|lane| fired[lane] & (1 << j) != 0);
+        if fires.any() {
             let size = jump.mean_log + jump.stdev_log * state.normals[k + j];
             for loading in &jump.loadings {
-                state.exogenous_log[loading.asset] += loading.weight * size;
+                let log = &mut state.exogenous_log[loading.asset];
+                *log = fires.select(*log + loading.weight * size, *log);
             }
         }
     }
@@ -44,14 +54,18 @@ pub fn apply(plan: &Plan, state: &mut PathState, stream: &mut StepStream) {
 
 /// sqrt((ν − 2)/W) with W = −2 ln ΠU (+ z_x² when ν is odd), exactly χ²_ν; 1 when Gaussian.
 #[inline(always)]
-fn student_t_scale(plan: &Plan, state: &PathState, stream: &mut StepStream) -> f64 {
+fn student_t_scale<const W: usize>(
+    plan: &Plan,
+    state: &BlockState<W>,
+    stream: &mut StepStreams<W>,
+) -> Lanes<W> {
     let dof = plan.student_t_dof;
     if dof == 0 {
-        return 1.0;
+        return Lanes::splat(1.0);
     }
-    let mut chi_square = 0.0;
+    let mut chi_square = Lanes::splat(0.0);
     for _ in 0..dof / 2 {
-        chi_square -= 2.0 * stream.next_uniform().ln();
+        chi_square = chi_square - 2.0 * stream.next_uniform().ln();
     }
     if dof % 2 == 1 {
         let z_extra = state.normals[plan.assets + plan.jumps.len()];
