@@ -13,6 +13,17 @@ use std::ops::{Add, AddAssign, Div, Mul, MulAssign, Neg, Sub};
 
 pub use width::{LaneJob, Width};
 
+/// `[f(0), …, f(W − 1)]`, by a plain loop that always inlines (the standard library's
+/// `array::from_fn` and `map` may not, and then nothing in them runs on SIMD registers).
+#[inline(always)]
+pub fn each<T: Copy + Default, const W: usize>(mut f: impl FnMut(usize) -> T) -> [T; W] {
+    let mut out = [T::default(); W];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = f(i);
+    }
+    out
+}
+
 /// One f64 per lane.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[repr(transparent)]
@@ -31,19 +42,19 @@ impl<const W: usize> Lanes<W> {
 
     #[inline(always)]
     pub fn from_fn(f: impl FnMut(usize) -> f64) -> Self {
-        Lanes(std::array::from_fn(f))
+        Lanes(each(f))
     }
 
     /// `f` on every lane.
     #[inline(always)]
     pub fn map(self, f: impl Fn(f64) -> f64) -> Self {
-        Lanes(self.0.map(f))
+        Lanes(each(|i| f(self.0[i])))
     }
 
     /// `f` on every pair of lanes.
     #[inline(always)]
     pub fn zip_map(self, other: Self, f: impl Fn(f64, f64) -> f64) -> Self {
-        Lanes(std::array::from_fn(|i| f(self.0[i], other.0[i])))
+        Lanes(each(|i| f(self.0[i], other.0[i])))
     }
 
     #[inline(always)]
@@ -96,7 +107,7 @@ impl<const W: usize> Mask<W> {
 
     #[inline(always)]
     pub fn from_fn(mut f: impl FnMut(usize) -> bool) -> Self {
-        Mask(std::array::from_fn(|i| if f(i) { u64::MAX } else { 0 }))
+        Mask(each(|i| if f(i) { u64::MAX } else { 0 }))
     }
 
     #[inline(always)]
@@ -111,17 +122,17 @@ impl<const W: usize> Mask<W> {
 
     #[inline(always)]
     pub fn and(self, other: Self) -> Self {
-        Mask(std::array::from_fn(|i| self.0[i] & other.0[i]))
+        Mask(each(|i| self.0[i] & other.0[i]))
     }
 
     #[inline(always)]
     pub fn or(self, other: Self) -> Self {
-        Mask(std::array::from_fn(|i| self.0[i] | other.0[i]))
+        Mask(each(|i| self.0[i] | other.0[i]))
     }
 
     #[inline(always)]
     pub fn xor(self, other: Self) -> Self {
-        Mask(std::array::from_fn(|i| self.0[i] ^ other.0[i]))
+        Mask(each(|i| self.0[i] ^ other.0[i]))
     }
 
     #[inline(always)]
@@ -132,7 +143,7 @@ impl<const W: usize> Mask<W> {
     /// `if_true` where the mask is set, `if_false` elsewhere, bit for bit.
     #[inline(always)]
     pub fn select(self, if_true: Lanes<W>, if_false: Lanes<W>) -> Lanes<W> {
-        Lanes(std::array::from_fn(|i| {
+        Lanes(each(|i| {
             let bits =
                 (if_true.0[i].to_bits() & self.0[i]) | (if_false.0[i].to_bits() & !self.0[i]);
             f64::from_bits(bits)
@@ -152,21 +163,21 @@ macro_rules! lane_op {
             type Output = Self;
             #[inline(always)]
             fn $method(self, rhs: Self) -> Self {
-                Lanes(std::array::from_fn(|i| self.0[i] $op rhs.0[i]))
+                Lanes(each(|i| self.0[i] $op rhs.0[i]))
             }
         }
         impl<const W: usize> $trait<f64> for Lanes<W> {
             type Output = Self;
             #[inline(always)]
             fn $method(self, rhs: f64) -> Self {
-                Lanes(self.0.map(|x| x $op rhs))
+                Lanes(each(|i| self.0[i] $op rhs))
             }
         }
         impl<const W: usize> $trait<Lanes<W>> for f64 {
             type Output = Lanes<W>;
             #[inline(always)]
             fn $method(self, rhs: Lanes<W>) -> Lanes<W> {
-                Lanes(rhs.0.map(|x| self $op x))
+                Lanes(each(|i| self $op rhs.0[i]))
             }
         }
     };

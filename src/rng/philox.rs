@@ -1,6 +1,8 @@
 //! Philox4x32-10 (Salmon, Moraes, Dror, Shaw 2011), checked against Random123's
 //! known-answer vectors, for one counter or one per lane. Mirrored by `shaders/philox.wgsl`.
 
+use crate::lanes::each;
+
 /// The 64-bit key, as two words (low, high).
 pub type Key = [u32; 2];
 
@@ -26,16 +28,16 @@ pub fn philox4x32_10_lanes<const W: usize>(counter: [[u32; W]; 4], key: Key) -> 
             k[0] = k[0].wrapping_add(WEYL_0);
             k[1] = k[1].wrapping_add(WEYL_1);
         }
-        let product_0: [u64; W] = c[0].map(|word| u64::from(MULTIPLIER_0) * u64::from(word));
-        let product_1: [u64; W] = c[2].map(|word| u64::from(MULTIPLIER_1) * u64::from(word));
+        let product_0: [u64; W] = each(|i| u64::from(MULTIPLIER_0) * u64::from(c[0][i]));
+        let product_1: [u64; W] = each(|i| u64::from(MULTIPLIER_1) * u64::from(c[2][i]));
         let high = |product: &[u64; W], other: &[u32; W], key: u32| -> [u32; W] {
-            std::array::from_fn(|i| (product[i] >> 32) as u32 ^ other[i] ^ key)
+            each(|i| (product[i] >> 32) as u32 ^ other[i] ^ key)
         };
         c = [
             high(&product_1, &c[1], k[0]),
-            product_1.map(|p| p as u32),
+            each(|i| product_1[i] as u32),
             high(&product_0, &c[3], k[1]),
-            product_0.map(|p| p as u32),
+            each(|i| product_0[i] as u32),
         ];
     }
     c

@@ -3,7 +3,7 @@
 //! W paths draws its W streams together, one per lane, slot by slot.
 
 use super::philox::{Key, philox4x32_10_lanes};
-use crate::lanes::{Lanes, math};
+use crate::lanes::{Lanes, each, math};
 
 /// u = (w + 0.5) / 2^32: a uniform strictly inside (0, 1), exact in f64.
 #[inline(always)]
@@ -40,8 +40,8 @@ impl<const W: usize> StepStreams<W> {
             counter: [
                 [0; W],
                 [step; W],
-                paths.map(|path| path as u32),
-                paths.map(|path| (path >> 32) as u32),
+                each(|i| paths[i] as u32),
+                each(|i| (paths[i] >> 32) as u32),
             ],
             words: [[0; W]; 4],
             next: 4,
@@ -53,7 +53,8 @@ impl<const W: usize> StepStreams<W> {
     pub fn next_words(&mut self) -> [u32; W] {
         if self.next == 4 {
             self.words = philox4x32_10_lanes(self.counter, self.key);
-            self.counter[0] = self.counter[0].map(|h| h.wrapping_add(1));
+            let calls = self.counter[0];
+            self.counter[0] = each(|i| calls[i].wrapping_add(1));
             self.next = 0;
         }
         let words = self.words[self.next];
@@ -64,7 +65,8 @@ impl<const W: usize> StepStreams<W> {
     /// The next uniform U_i of every lane's stream.
     #[inline(always)]
     pub fn next_uniform(&mut self) -> Lanes<W> {
-        Lanes(self.next_words().map(uniform_from_word))
+        let words = self.next_words();
+        Lanes(each(|i| uniform_from_word(words[i])))
     }
 
     /// The next two standard normals of every lane's stream (one Box–Muller pair).

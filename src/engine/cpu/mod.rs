@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use crate::engine::metrics::{self, MetricLayout};
 use crate::engine::steps::StepTotals;
-use crate::lanes::{LaneJob, Lanes, Width};
+use crate::lanes::{LaneJob, Lanes, Width, each};
 use exogenous::{Drawn, Exogenous};
 use plan::Plan;
 use record::StepRecorder;
@@ -294,7 +294,7 @@ impl LaneJob for SimulatePaths<'_> {
         for ((start, values), exhausted) in starts.zip(row_blocks).zip(exhausted_blocks) {
             // Lanes past the range repeat its last path; they are not written.
             let drawn = Drawn {
-                paths: std::array::from_fn(|lane| (start + lane as u64).min(paths.end - 1)),
+                paths: each(|lane| (start + lane as u64).min(paths.end - 1)),
             };
             match steps.as_deref_mut() {
                 None => block.run(plan, &drawn, &mut ()),
