@@ -75,10 +75,20 @@ const BATCH_PATHS: u64 = 32 * CHUNK_PATHS;
 /// the current rayon pool, in blocks of the lane width `FIRESALE_CPU_LANES` forces or the
 /// processor's widest. The totals do not depend on the thread count, batch sizes or width.
 pub fn run_cpu(model: &Model, paths: Range<u64>, control: &RunControl) -> RunOutput {
-    let plan = cpu::plan::Plan::new(model);
-    let layout = MetricLayout::new(model);
     // The CLI rejects a bad FIRESALE_CPU_LANES before it gets here (Engine::cpu).
     let width = Width::chosen().unwrap_or_else(|_| Width::detected());
+    run_cpu_at(width, model, paths, control)
+}
+
+/// [`run_cpu`] at lane width `width` (one this processor runs: see [`Width::available`]).
+pub fn run_cpu_at(
+    width: Width,
+    model: &Model,
+    paths: Range<u64>,
+    control: &RunControl,
+) -> RunOutput {
+    let plan = cpu::plan::Plan::new(model);
+    let layout = MetricLayout::new(model);
     let recorded_steps = control.per_step.then(|| PerThreadSteps::new(model));
     let mut output = RunOutput {
         totals: RunTotals::new(layout),

@@ -75,29 +75,27 @@ pub fn ln(x: f64) -> f64 {
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let s2 = s * s;
-    // 2·atanh(s) = 2s + s·R, R = Σ 2 s^(2j)/(2j+1), j = 1…10: the remainder is below 1e-18.
+    // 2·atanh(s) = 2s + s·R with R ≈ Σ 2 s^(2j)/(2j+1): fdlibm's minimax coefficients
+    // (e_log.c, Lg1…Lg7) on |s| ≤ 0.1716, error below 2^-58.9.
     let r = s2
         * horner(
             s2,
             [
-                2.0 / 3.0,
-                2.0 / 5.0,
-                2.0 / 7.0,
-                2.0 / 9.0,
-                2.0 / 11.0,
-                2.0 / 13.0,
-                2.0 / 15.0,
-                2.0 / 17.0,
-                2.0 / 19.0,
-                2.0 / 21.0,
+                f64::from_bits(0x3fe5_5555_5555_5593),
+                f64::from_bits(0x3fd9_9999_9997_fa04),
+                f64::from_bits(0x3fd2_4924_9422_9359),
+                f64::from_bits(0x3fcc_71c5_1d8e_78af),
+                f64::from_bits(0x3fc7_4664_96cb_03de),
+                f64::from_bits(0x3fc3_9a09_d078_c69f),
+                f64::from_bits(0x3fc2_f112_df3e_5244),
             ],
         );
     let half_f_squared = 0.5 * f * f;
     k * LN2_HI - ((half_f_squared - (s * (half_f_squared + r) + k * LN2_LO)) - f)
 }
 
-/// (sin 2πb, cos 2πb) for b in [0, 1]: reduced by quarter turns exactly, then Taylor
-/// series on |2πt| ≤ π/4.
+/// (sin 2πb, cos 2πb) for b in [0, 1]: reduced by quarter turns exactly, then minimax
+/// polynomials on |2πt| ≤ π/4.
 #[inline(always)]
 pub fn sin_cos_turns(b: f64) -> (f64, f64) {
     let shifted = 4.0 * b + ROUNDER;
@@ -107,35 +105,33 @@ pub fn sin_cos_turns(b: f64) -> (f64, f64) {
     let t = b - 0.25 * quarter;
     let x = std::f64::consts::TAU * t;
     let x2 = x * x;
+    // fdlibm's minimax kernels on |x| ≤ π/4 (k_sin.c S1…S6, k_cos.c C1…C6).
     let sin = x + x
         * x2
         * horner(
             x2,
             [
-                -1.0 / 6.0,
-                1.0 / 120.0,
-                -1.0 / 5_040.0,
-                1.0 / 362_880.0,
-                -1.0 / 39_916_800.0,
-                1.0 / 6_227_020_800.0,
-                -1.0 / 1_307_674_368_000.0,
-                1.0 / 355_687_428_096_000.0,
+                f64::from_bits(0xbfc5_5555_5555_5549),
+                f64::from_bits(0x3f81_1111_1110_f8a6),
+                f64::from_bits(0xbf2a_01a0_19c1_61d5),
+                f64::from_bits(0x3ec7_1de3_57b1_fe7d),
+                f64::from_bits(0xbe5a_e5e6_8a2b_9ceb),
+                f64::from_bits(0x3de5_d93a_5acf_d57c),
             ],
         );
     let cos = 1.0
-        + x2 * horner(
-            x2,
-            [
-                -1.0 / 2.0,
-                1.0 / 24.0,
-                -1.0 / 720.0,
-                1.0 / 40_320.0,
-                -1.0 / 3_628_800.0,
-                1.0 / 479_001_600.0,
-                -1.0 / 87_178_291_200.0,
-                1.0 / 20_922_789_888_000.0,
-            ],
-        );
+        + x2 * (-0.5
+            + x2 * horner(
+                x2,
+                [
+                    f64::from_bits(0x3fa5_5555_5555_554c),
+                    f64::from_bits(0xbf56_c16c_16c1_5177),
+                    f64::from_bits(0x3efa_01a0_19cb_1590),
+                    f64::from_bits(0xbe92_7e4f_809c_52ad),
+                    f64::from_bits(0x3e21_ee9e_bdb4_b1c4),
+                    f64::from_bits(0xbda8_fae9_be88_38d4),
+                ],
+            ));
     // Quarter turn q: (sin, cos) of x + qπ/2.
     let swap = quadrant & 1 != 0;
     let (sin, cos) = if swap { (cos, sin) } else { (sin, cos) };
