@@ -120,6 +120,12 @@ impl<const W: usize> Mask<W> {
         self.0.iter().fold(0, |any, m| any | m) != 0
     }
 
+    /// Lanes set.
+    #[inline(always)]
+    pub fn count(self) -> usize {
+        self.0.iter().filter(|m| **m != 0).count()
+    }
+
     #[inline(always)]
     pub fn and(self, other: Self) -> Self {
         Mask(each(|i| self.0[i] & other.0[i]))

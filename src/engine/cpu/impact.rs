@@ -42,7 +42,9 @@ pub fn add_trade<const W: usize>(
 
 /// Applies the round's net flow in `state.flow_usd` (then cleared): I_k += 0.01·g(F_k/D_ks),
 /// counts the USD sold into `forced_selling_usd`, and reprices the assets that moved, lane by
-/// lane (a lane whose flow is 0 keeps its values).
+/// lane (a lane whose flow is 0 keeps its values). When only a few lanes of an asset moved (a
+/// cascade round that few paths of the block entered), those lanes are updated one by one
+/// rather than the whole block: the same operations, so the same bits.
 #[inline(always)]
 pub fn apply_flow<const W: usize>(plan: &Plan, state: &mut BlockState<W>) {
     let depth = PerRegime::new(state.stress);
@@ -50,21 +52,55 @@ pub fn apply_flow<const W: usize>(plan: &Plan, state: &mut BlockState<W>) {
     for k in 0..plan.assets {
         let flow = state.flow_usd[k];
         let moves = flow.ne(zero);
-        if !moves.any() {
+        let moving = moves.count();
+        if moving == 0 {
             continue;
         }
-        let q = flow / depth.get(&plan.depth_usd, k);
-        let moved = match plan.impact_shape {
-            ImpactShape::Linear => q,
-            ImpactShape::Sqrt => q.map(f64::signum) * q.abs().sqrt(),
-        };
-        let impact = &mut state.impact_log[k];
-        *impact = moves.select(*impact + 0.01 * moved, *impact);
-        let sold = (-flow).max(zero);
-        state.forced_selling_usd =
-            moves.select(state.forced_selling_usd + sold, state.forced_selling_usd);
+        let depth = depth.get(&plan.depth_usd, k);
+        let (impact, price) = (&mut state.impact_log[k], &mut state.price[k]);
+        let exogenous = state.exogenous_log[k];
+        let forced = &mut state.forced_selling_usd;
+        if 4 * moving <= W {
+            for lane in (0..W).filter(|&lane| moves.lane(lane)) {
+                let one = |values: Lanes<W>| Lanes([values.0[lane]]);
+                let (new_impact, sold, new_price) = impacted(
+                    plan.impact_shape,
+                    one(flow),
+                    one(depth),
+                    one(*impact),
+                    one(exogenous),
+                );
+                impact.0[lane] = new_impact.0[0];
+                forced.0[lane] += sold.0[0];
+                price.0[lane] = new_price.0[0];
+            }
+        } else {
+            let (new_impact, sold, new_price) =
+                impacted(plan.impact_shape, flow, depth, *impact, exogenous);
+            *impact = moves.select(new_impact, *impact);
+            *forced = moves.select(*forced + sold, *forced);
+            *price = moves.select(new_price, *price);
+        }
         state.flow_usd[k] = zero;
-        let price = &mut state.price[k];
-        *price = moves.select((state.exogenous_log[k] + *impact).exp(), *price);
     }
+}
+
+/// One asset's impact of net flow `flow` at depth `depth` on V lanes: the new displacement,
+/// the USD sold, and the new relative price.
+#[inline(always)]
+fn impacted<const V: usize>(
+    shape: ImpactShape,
+    flow: Lanes<V>,
+    depth: Lanes<V>,
+    impact: Lanes<V>,
+    exogenous: Lanes<V>,
+) -> (Lanes<V>, Lanes<V>, Lanes<V>) {
+    let q = flow / depth;
+    let moved = match shape {
+        ImpactShape::Linear => q,
+        ImpactShape::Sqrt => q.map(f64::signum) * q.abs().sqrt(),
+    };
+    let impact = impact + 0.01 * moved;
+    let sold = (-flow).max(Lanes::splat(0.0));
+    (impact, sold, (exogenous + impact).exp())
 }
