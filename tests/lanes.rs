@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_refused, assert_success, scratch_dir};
+use common::{assert_refused, assert_success, scratch_dir, without_elapsed};
 use firesale::lanes::Width;
 
 /// Runs `firesale` in `dir` with `FIRESALE_CPU_LANES` set to `lanes` (unset when `None`).
@@ -156,6 +156,51 @@ fn rows_agree_with_the_scalar_engine_before_the_lanes() {
             "{scenario}: {flipped} of {paths} paths flipped"
         );
     }
+}
+
+/// A JSON summary without what may differ between machines: the elapsed time and the
+/// engine's description.
+fn numbers_only(json: &str) -> serde_json::Value {
+    let mut value = without_elapsed(json);
+    value.as_object_mut().expect("an object").remove("backend");
+    value
+}
+
+/// Shards computed at different widths (as on an AVX-512 node and an older one) merge into
+/// exactly the summary of the whole run at one lane.
+#[test]
+fn shards_at_different_widths_merge_into_the_single_lane_run() {
+    let dir = scratch_dir("lanes-shards");
+    let common = [
+        "crypto-unwind",
+        "--paths",
+        "700",
+        "--seed",
+        "7",
+        "--threads",
+        "2",
+    ];
+    let mut whole_args = vec!["run"];
+    whole_args.extend(common);
+    whole_args.extend(["--json", "-"]);
+    let whole = assert_success(&firesale_with_lanes(&dir, Some("1"), &whole_args));
+    let widths = Width::all_available();
+    let mut files = Vec::new();
+    for (index, width) in widths.iter().rev().enumerate() {
+        let shard = format!("{index}/{}", widths.len());
+        let file = format!("s-{index}.state");
+        let mut args = vec!["run"];
+        args.extend(common);
+        args.extend(["--quiet", "--shard", &shard, "--state-out", &file]);
+        let lanes = width.lanes().to_string();
+        assert_success(&firesale_with_lanes(&dir, Some(&lanes), &args));
+        files.push(file);
+    }
+    let mut merge_args = vec!["merge"];
+    merge_args.extend(files.iter().map(String::as_str));
+    merge_args.extend(["--json", "-"]);
+    let merged = assert_success(&firesale_with_lanes(&dir, None, &merge_args));
+    assert_eq!(numbers_only(&merged), numbers_only(&whole));
 }
 
 #[test]
