@@ -1,15 +1,22 @@
 //! Jumps: steps the fitted diffusion cannot explain, and the one jump type they make.
 //!
-//! Detection is a threshold on the likelihood: a step is a jump when the chance of a step at
-//! least as far out (its Mahalanobis distance under the fitted shock distribution, Gaussian χ²_K
-//! or the t's K·F(K, ν), mixed over the smoothed regime probabilities) is below
-//! [`FALSE_JUMPS_PER_HISTORY`] / (steps), so that a history with no jumps shows a spurious one
-//! with at most that probability. Detected steps leave the diffusion fit and detection is
-//! repeated (see `fit::fit`). Estimation: the asset the jumps move most (in calm standard
-//! deviations) is the reference (loading 1); its return on a jump step is the jump size J;
-//! the other loadings are least-squares slopes on J, kept when they differ from 0 at 5%;
-//! `mean` and `stdev` are J's sample moments (the diffusion's share of the variance removed),
-//! and the intensity is −ln(1 − n/N)/Δ.
+//! Detection is a likelihood method in three moves. (1) Candidates: steps whose Mahalanobis
+//! distance under a Gaussian with the fitted regime covariances (mixed over the smoothed regime
+//! probabilities) is so far out that a history without jumps shows one with probability at
+//! most [`FALSE_JUMPS_PER_HISTORY`]. (2) A jump type is estimated from them and every step is
+//! classified by its posterior odds p·f_jump(r) / ((1 − p)·f_diffusion(r)), where f_diffusion
+//! is the fitted (Gaussian or Student-t) regime density and f_jump the density of a diffusion
+//! step plus a jump (Gaussian, covariance C_s + stdev²·ββᵀ, mean shifted by β·mean); the
+//! diffusion is refitted without the jump steps and (2) repeats until the set is stable (see
+//! `fit::fit`). A heavy t tail in a random direction stays diffusion; a move along the jump
+//! loadings becomes a jump. (3) The jump type is kept only when the classification likelihood
+//! beats the fit without jumps by BIC's penalty for its K + 2 parameters.
+//!
+//! Estimation: the asset the jumps move most (in calm standard deviations) is the reference
+//! (loading 1); its return on a jump step is the jump size J; the other loadings are
+//! least-squares slopes on J, kept when they differ from 0 at 5%; `mean` and `stdev` are J's
+//! sample moments (the diffusion's share of the variance removed), and the intensity is
+//! −ln(1 − n/N)/Δ.
 
 use serde::Serialize;
 
@@ -22,8 +29,9 @@ pub const FALSE_JUMPS_PER_HISTORY: f64 = 0.05;
 /// Fewest jumps from which a jump type is estimated.
 pub const MIN_JUMPS: usize = 3;
 
-/// The steps (among `complete`, indices into `steps`) that the diffusion cannot explain.
-pub fn detect(
+/// Candidate jumps among `complete` (indices into `steps`): far out under a Gaussian with the
+/// fitted regime covariances.
+pub fn candidates(
     d: &Diffusion,
     smoothed_stress: &[f64],
     steps: &Steps,
@@ -31,8 +39,8 @@ pub fn detect(
 ) -> Vec<usize> {
     let k = steps.k;
     let (Some(calm), Some(stress)) = (
-        Emission::new(&d.covariance[CALM], k, d.dof),
-        Emission::new(&d.covariance[STRESS], k, d.dof),
+        Emission::new(&d.covariance[CALM], k, 0),
+        Emission::new(&d.covariance[STRESS], k, 0),
     ) else {
         return Vec::new();
     };
@@ -45,14 +53,116 @@ pub fn detect(
             let row = steps.row(t);
             let gamma = smoothed_stress[t];
             let p_calm = calm.tail_probability(calm.distance(row, &mut scratch));
-            let p_stress = if gamma > 0.0 {
-                stress.tail_probability(stress.distance(row, &mut scratch))
-            } else {
-                0.0
-            };
+            let p_stress = stress.tail_probability(stress.distance(row, &mut scratch));
             (1.0 - gamma) * p_calm + gamma * p_stress < threshold
         })
         .collect()
+}
+
+/// log f_jump(r) and log f_diffusion(r) of each of the `complete` steps, each mixed over the
+/// smoothed regime probabilities; `None` when a covariance is not positive definite.
+fn log_densities(
+    d: &Diffusion,
+    smoothed_stress: &[f64],
+    steps: &Steps,
+    complete: &[usize],
+    jump: &JumpType,
+) -> Option<Vec<(f64, f64)>> {
+    let k = steps.k;
+    let beta: Vec<f64> = jump
+        .loadings
+        .iter()
+        .map(|l| l.map_or(0.0, |e| e.value))
+        .collect();
+    let spread = jump.stdev.value.powi(2);
+    let with_jump = |c: &[f64]| -> Vec<f64> {
+        let mut out = c.to_vec();
+        for i in 0..k {
+            for j in 0..k {
+                out[i * k + j] += spread * beta[i] * beta[j];
+            }
+        }
+        out
+    };
+    let diffusion = [
+        Emission::new(&d.covariance[CALM], k, d.dof)?,
+        Emission::new(&d.covariance[STRESS], k, d.dof)?,
+    ];
+    let jumped = [
+        Emission::new(&with_jump(&d.covariance[CALM]), k, 0)?,
+        Emission::new(&with_jump(&d.covariance[STRESS]), k, 0)?,
+    ];
+    let mut scratch = vec![0.0; k];
+    let mut shifted = vec![0.0; k];
+    Some(
+        complete
+            .iter()
+            .map(|&t| {
+                let row = steps.row(t);
+                for i in 0..k {
+                    shifted[i] =
+                        row[i] - beta[i] * jump.mean.value - 0.5 * spread * beta[i] * beta[i];
+                }
+                let gamma = smoothed_stress[t];
+                let mix = |e: &[Emission; 2], r: &[f64], scratch: &mut [f64]| {
+                    let a = e[CALM].log_density(e[CALM].distance(r, scratch));
+                    let b = e[STRESS].log_density(e[STRESS].distance(r, scratch));
+                    let top = a.max(b);
+                    top + ((1.0 - gamma) * (a - top).exp() + gamma * (b - top).exp()).ln()
+                };
+                (
+                    mix(&jumped, &shifted, &mut scratch),
+                    mix(&diffusion, row, &mut scratch),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The `complete` steps whose posterior odds favour a jump of type `jump`.
+pub fn classify(
+    d: &Diffusion,
+    smoothed_stress: &[f64],
+    steps: &Steps,
+    complete: &[usize],
+    jump: &JumpType,
+) -> Vec<usize> {
+    let p = jump.fire_probability;
+    let Some(densities) = log_densities(d, smoothed_stress, steps, complete, jump) else {
+        return Vec::new();
+    };
+    complete
+        .iter()
+        .zip(densities)
+        .filter(|(_, (log_jump, log_diffusion))| p.ln() + log_jump > (1.0 - p).ln() + log_diffusion)
+        .map(|(&t, _)| t)
+        .collect()
+}
+
+/// What the jump steps add to the diffusion's log-likelihood in the classification likelihood:
+/// Σ_jumps log(p·f_jump) + Σ_others log(1 − p).
+pub fn classification_log_likelihood(
+    d: &Diffusion,
+    smoothed_stress: &[f64],
+    steps: &Steps,
+    jumps: &[usize],
+    complete: usize,
+    jump: &JumpType,
+) -> f64 {
+    let p = jump.fire_probability;
+    let Some(densities) = log_densities(d, smoothed_stress, steps, jumps, jump) else {
+        return f64::NEG_INFINITY;
+    };
+    densities
+        .iter()
+        .map(|(log_jump, _)| p.ln() + log_jump)
+        .sum::<f64>()
+        + (complete - jumps.len()) as f64 * (1.0 - p).ln()
+}
+
+/// Free parameters of a jump type with K assets: intensity, mean, stdev and K − 1 loadings.
+pub fn parameter_count(k: usize) -> usize {
+    k + 2
 }
 
 /// A fitted jump type in MODEL.md's terms.
@@ -67,6 +177,9 @@ pub struct JumpType {
     pub loadings: Vec<Option<Estimate>>,
     /// The asset with loading 1.
     pub reference: usize,
+    /// n/N: the chance of a jump in one step.
+    #[serde(skip)]
+    pub fire_probability: f64,
 }
 
 /// Estimates the jump type from `jumps` (step indices) out of `complete_steps` observed steps.
@@ -149,5 +262,6 @@ pub fn estimate(
         ),
         loadings,
         reference,
+        fire_probability: p,
     })
 }

@@ -121,30 +121,57 @@ pub fn fit(history: &History) -> Result<Fit> {
         returns,
         observed: complete_mask.clone(),
     };
+    let step_years = history.step_hours / 8760.0;
+    let no_jumps = select_diffusion(&steps)?;
+    let mut selection = no_jumps.clone();
     let mut jump_steps: Vec<usize> = Vec::new();
-    let mut round = 0;
-    let selection = loop {
-        let selection = select::select(&steps).ok_or_else(|| {
-            Error::Runtime(
-                "the fit did not converge (a covariance stopped being positive definite); check the history for assets that move in lockstep".to_string(),
-            )
-        })?;
-        round += 1;
-        let found = jumps::detect(
+    let mut jump: Option<JumpType> = None;
+    for round in 0..MAX_JUMP_ROUNDS {
+        let gamma = &selection.posterior.smoothed_stress;
+        let found = match &jump {
+            None if round == 0 => jumps::candidates(&selection.diffusion, gamma, &steps, &complete),
+            None => break,
+            Some(jump) => jumps::classify(&selection.diffusion, gamma, &steps, &complete, jump),
+        };
+        if found == jump_steps {
+            break;
+        }
+        steps.observed = complete_mask.clone();
+        for &t in &found {
+            steps.observed[t] = false;
+        }
+        selection = select::refit(&selection, &steps).ok_or_else(not_converged)?;
+        jump = jumps::estimate(
             &selection.diffusion,
             &selection.posterior.smoothed_stress,
             &steps,
-            &complete,
+            &found,
+            complete.len(),
+            step_years,
         );
-        if found == jump_steps || round == MAX_JUMP_ROUNDS {
-            break selection;
-        }
         jump_steps = found;
-        steps.observed = complete_mask.clone();
-        for &t in &jump_steps {
-            steps.observed[t] = false;
+    }
+    if let Some(found) = &jump {
+        let with_jumps = selection.posterior.log_likelihood
+            + jumps::classification_log_likelihood(
+                &selection.diffusion,
+                &selection.posterior.smoothed_stress,
+                &steps,
+                &jump_steps,
+                complete.len(),
+                found,
+            );
+        let penalty = 0.5 * jumps::parameter_count(k) as f64 * (complete.len() as f64).ln();
+        if with_jumps - no_jumps.posterior.log_likelihood <= penalty {
+            jump_steps.clear();
+            steps.observed = complete_mask.clone();
+            selection = no_jumps;
         }
-    };
+    }
+    if !jump_steps.is_empty() {
+        // The regime count and tail chosen again, now without the jumps.
+        selection = select_diffusion(&steps)?;
+    }
     Ok(assemble(
         history,
         &steps,
@@ -152,6 +179,16 @@ pub fn fit(history: &History) -> Result<Fit> {
         &jump_steps,
         complete.len(),
     ))
+}
+
+fn select_diffusion(steps: &Steps) -> Result<Selection> {
+    select::select(steps).ok_or_else(not_converged)
+}
+
+fn not_converged() -> Error {
+    Error::Runtime(
+        "the fit did not converge (a covariance stopped being positive definite); check the history for assets that move in lockstep".to_string(),
+    )
 }
 
 fn assemble(

@@ -67,22 +67,27 @@ pub fn select(steps: &Steps) -> Option<Selection> {
     })
 }
 
+/// The same model (regime count and ν) refitted by EM from `previous` to other steps (a
+/// different set of jumps left out): cheaper than [`select`] while the jump set settles.
+pub fn refit(previous: &Selection, steps: &Steps) -> Option<Selection> {
+    let (diffusion, _) =
+        expectation_maximisation(previous.diffusion.clone(), steps, MAX_EM_ITERATIONS)?;
+    let diffusion = stress_as_the_wilder(diffusion, steps.k);
+    let posterior = super::switching::posterior(&diffusion, steps)?;
+    Some(Selection {
+        diffusion,
+        posterior,
+        ..previous.clone()
+    })
+}
+
 /// Gaussian EM, then EM at every ν from the Gaussian fit, then the LR test.
 fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
     let (gaussian, gaussian_post) =
         expectation_maximisation(initial_guess(steps, regimes), steps, MAX_EM_ITERATIONS)?;
     let gaussian = stress_as_the_wilder(gaussian, steps.k);
-    let profile: Vec<(u32, Diffusion, Posterior)> = DOF_RANGE
-        .into_par_iter()
-        .filter_map(|dof| {
-            let start = Diffusion {
-                dof,
-                ..gaussian.clone()
-            };
-            expectation_maximisation(start, steps, MAX_EM_ITERATIONS).map(|(d, p)| (dof, d, p))
-        })
-        .collect();
-    let dof_profile = profile
+    let profile = dof_profile(&gaussian, steps);
+    let dof_profile: Vec<(u32, f64)> = profile
         .iter()
         .map(|(dof, _, p)| (*dof, p.log_likelihood))
         .collect();
@@ -104,6 +109,61 @@ fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
         dof_profile,
         tail_lr_statistic,
     })
+}
+
+/// A coarse grid of ν (the profile log-likelihood in ν is smooth and single-peaked in
+/// practice), then every integer around the best and out to where the profile interval ends.
+const COARSE_DOF: [u32; 7] = [3, 4, 6, 9, 14, 20, 30];
+
+/// EM at each ν needed to find the best and its profile interval, from the Gaussian fit.
+fn dof_profile(gaussian: &Diffusion, steps: &Steps) -> Vec<(u32, Diffusion, Posterior)> {
+    let fit_at = |dofs: Vec<u32>| -> Vec<(u32, Diffusion, Posterior)> {
+        dofs.into_par_iter()
+            .filter_map(|dof| {
+                let start = Diffusion {
+                    dof,
+                    ..gaussian.clone()
+                };
+                expectation_maximisation(start, steps, MAX_EM_ITERATIONS).map(|(d, p)| (dof, d, p))
+            })
+            .collect()
+    };
+    let mut profile = fit_at(COARSE_DOF.to_vec());
+    loop {
+        let Some(best) = profile
+            .iter()
+            .max_by(|a, b| a.2.log_likelihood.total_cmp(&b.2.log_likelihood))
+            .map(|(dof, _, p)| (*dof, p.log_likelihood))
+        else {
+            return profile;
+        };
+        let known = |dof: u32| profile.iter().any(|(d, _, _)| *d == dof);
+        let inside = |dof: u32| {
+            profile
+                .iter()
+                .find(|(d, _, _)| *d == dof)
+                .is_some_and(|(_, _, p)| 2.0 * (best.1 - p.log_likelihood) <= CHI2_1_95)
+        };
+        // The next integer out on each side of the best, past those inside the interval.
+        let mut wanted = Vec::new();
+        let mut below = best.0;
+        while below > *DOF_RANGE.start() && inside(below) {
+            below -= 1;
+        }
+        let mut above = best.0;
+        while above < *DOF_RANGE.end() && inside(above) {
+            above += 1;
+        }
+        for dof in [below, above] {
+            if !known(dof) {
+                wanted.push(dof);
+            }
+        }
+        if wanted.is_empty() {
+            return profile;
+        }
+        profile.extend(fit_at(wanted));
+    }
 }
 
 /// Names the regime with the larger total variance "stress".
