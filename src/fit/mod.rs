@@ -78,6 +78,8 @@ pub struct Fit {
     pub initial_stress_probability: f64,
     /// ν with its profile-likelihood interval; `None` when Gaussian fits as well.
     pub student_t_dof: Option<Estimate>,
+    /// Log-likelihood at each ν tried, `[ν, ℓ]` (the profile behind ν's interval).
+    pub dof_profile: Vec<(u32, f64)>,
     /// 2·(ℓ_t − ℓ_Gaussian) at the best ν (Gaussian kept when ≤ 2.71).
     pub tail_lr_statistic: f64,
     /// BIC of the one- and two-regime fits.
@@ -297,6 +299,7 @@ fn assemble(
             0.0
         },
         student_t_dof,
+        dof_profile: selection.dof_profile.clone(),
         tail_lr_statistic: selection.tail_lr_statistic,
         bic: selection.bic,
         log_likelihood: post.log_likelihood,

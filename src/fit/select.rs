@@ -87,10 +87,11 @@ fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
         expectation_maximisation(initial_guess(steps, regimes), steps, MAX_EM_ITERATIONS)?;
     let gaussian = stress_as_the_wilder(gaussian, steps.k);
     let profile = dof_profile(&gaussian, steps);
-    let dof_profile: Vec<(u32, f64)> = profile
+    let mut dof_profile: Vec<(u32, f64)> = profile
         .iter()
         .map(|(dof, _, p)| (*dof, p.log_likelihood))
         .collect();
+    dof_profile.sort_by_key(|(dof, _)| *dof);
     let best = profile
         .into_iter()
         .max_by(|a, b| a.2.log_likelihood.total_cmp(&b.2.log_likelihood));

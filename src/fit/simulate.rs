@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::engine::cpu::exogenous::{Drawn, Exogenous};
 use crate::engine::cpu::plan::Plan;
 use crate::engine::cpu::state::PathState;
+use crate::fit::history::History;
 use crate::model::Model;
 use crate::{Error, Result};
 
@@ -40,6 +41,21 @@ pub fn draw(model: &Model, rows: usize, path: u64) -> Drawing {
         );
     }
     Drawing { prices, stress }
+}
+
+/// A drawing as the history `fit` reads (rows from the Unix epoch, nothing missing).
+pub fn to_history(model: &Model, drawing: &Drawing) -> History {
+    let k = model.assets.len();
+    let step_seconds = (model.step_hours * 3600.0).round() as i64;
+    History {
+        names: model.assets.iter().map(|a| a.name.clone()).collect(),
+        step_hours: model.step_hours,
+        timestamps: (0..drawing.prices.len() / k)
+            .map(|row| row as i64 * step_seconds)
+            .collect(),
+        prices: drawing.prices.clone(),
+        missing_prices: vec![0; k],
+    }
 }
 
 /// Writes a drawing as a price CSV (`timestamp,NAME…`), rows `step_hours` apart from
