@@ -3,7 +3,9 @@
 //! Detection is a likelihood method in three moves. (1) Candidates: steps whose Mahalanobis
 //! distance under a Gaussian with the fitted regime covariances (mixed over the smoothed regime
 //! probabilities) is so far out that a history without jumps shows one with probability at
-//! most [`FALSE_JUMPS_PER_HISTORY`]. (2) A jump type is estimated from them and every step is
+//! most [`FALSE_JUMPS_PER_HISTORY`]; of those, the ones that point the same way (whitened) as
+//! the most others (a jump type moves assets along its loadings; a heavy-tailed diffusion
+//! step points anywhere). (2) A jump type is estimated from them and every step is
 //! classified by its posterior odds p·f_jump(r) / ((1 − p)·f_diffusion(r)), where f_diffusion
 //! is the fitted (Gaussian or Student-t) regime density and f_jump the density of a diffusion
 //! step plus a jump (Gaussian, covariance C_s + stdev²·ββᵀ, mean shifted by β·mean); the
@@ -58,6 +60,99 @@ pub fn candidates(
         })
         .collect()
 }
+
+/// Groups of candidates whose whitened returns (L_s⁻¹(r − m), in the step's likelier regime)
+/// point within [`SAME_DIRECTION`] of each other: a jump type moves the assets along its
+/// loadings. Greedy: the candidate with the most neighbours and its neighbours, then again
+/// among the rest, up to [`MAX_SEEDS`] groups of at least [`MIN_JUMPS`].
+fn direction_groups(
+    d: &Diffusion,
+    smoothed_stress: &[f64],
+    steps: &Steps,
+    candidates: &[usize],
+) -> Vec<Vec<usize>> {
+    let k = steps.k;
+    let (Some(calm), Some(stress)) = (
+        Emission::new(&d.covariance[CALM], k, 0),
+        Emission::new(&d.covariance[STRESS], k, 0),
+    ) else {
+        return Vec::new();
+    };
+    let mut pool: Vec<(usize, Vec<f64>)> = candidates
+        .iter()
+        .map(|&t| {
+            let mut whitened = vec![0.0; k];
+            let regime = if smoothed_stress[t] > 0.5 {
+                &stress
+            } else {
+                &calm
+            };
+            let length = regime.distance(steps.row(t), &mut whitened).sqrt();
+            (t, whitened.iter().map(|w| w / length).collect())
+        })
+        .collect();
+    let near =
+        |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() > SAME_DIRECTION;
+    let mut groups = Vec::new();
+    while groups.len() < MAX_SEEDS {
+        let Some(centre) = pool
+            .iter()
+            .max_by_key(|(_, a)| pool.iter().filter(|(_, b)| near(a, b)).count())
+            .map(|(_, a)| a.clone())
+        else {
+            break;
+        };
+        let (group, rest): (Vec<_>, Vec<_>) = pool.into_iter().partition(|(_, b)| near(&centre, b));
+        pool = rest;
+        if group.len() < MIN_JUMPS {
+            break;
+        }
+        groups.push(group.into_iter().map(|(t, _)| t).collect());
+    }
+    groups
+}
+
+/// Groups of candidates tried as the seed of the jump type.
+const MAX_SEEDS: usize = 5;
+
+/// The seed of the jump type: of the direction groups among `candidates`, the one whose jump
+/// type gains the most classification log-likelihood over the diffusion alone.
+pub fn seed(
+    d: &Diffusion,
+    smoothed_stress: &[f64],
+    steps: &Steps,
+    complete: &[usize],
+    candidates: &[usize],
+    step_years: f64,
+) -> Vec<usize> {
+    direction_groups(d, smoothed_stress, steps, candidates)
+        .into_iter()
+        .filter_map(|group| {
+            let jump = estimate(
+                d,
+                smoothed_stress,
+                steps,
+                &group,
+                complete.len(),
+                step_years,
+            )?;
+            let p = jump.fire_probability;
+            let densities = log_densities(d, smoothed_stress, steps, complete, &jump)?;
+            let gain: f64 = densities
+                .iter()
+                .map(|(log_jump, log_diffusion)| {
+                    (p.ln() + log_jump).max((1.0 - p).ln() + log_diffusion) - log_diffusion
+                })
+                .sum();
+            Some((gain, group))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, group)| group)
+        .unwrap_or_default()
+}
+
+/// Cosine above which two whitened returns point the same way.
+const SAME_DIRECTION: f64 = 0.9;
 
 /// log f_jump(r) and log f_diffusion(r) of each of the `complete` steps, each mixed over the
 /// smoothed regime probabilities; `None` when a covariance is not positive definite.

@@ -131,7 +131,17 @@ pub fn fit(history: &History) -> Result<Fit> {
     for round in 0..MAX_JUMP_ROUNDS {
         let gamma = &selection.posterior.smoothed_stress;
         let found = match &jump {
-            None if round == 0 => jumps::candidates(&selection.diffusion, gamma, &steps, &complete),
+            None if round == 0 => {
+                let far = jumps::candidates(&selection.diffusion, gamma, &steps, &complete);
+                jumps::seed(
+                    &selection.diffusion,
+                    gamma,
+                    &steps,
+                    &complete,
+                    &far,
+                    step_years,
+                )
+            }
             None => break,
             Some(jump) => jumps::classify(&selection.diffusion, gamma, &steps, &complete, jump),
         };

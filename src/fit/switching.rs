@@ -286,7 +286,7 @@ fn maximise(d: &Diffusion, steps: &Steps, post: &Posterior) -> Diffusion {
 }
 
 /// Stop when an EM iteration gains less log-likelihood than this.
-const TOLERANCE: f64 = 1e-6;
+const TOLERANCE: f64 = 1e-9;
 
 /// EM from `start` until the log-likelihood stops rising (or `max_iterations`); `None` when a
 /// regime collapses (its covariance stops being positive definite).

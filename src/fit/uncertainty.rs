@@ -1,14 +1,18 @@
 //! How much to trust each number: an [`Estimate`] carries its standard error, a 95% interval
 //! and the sample behind it. For the diffusion the standard errors come from the observed
-//! information: the curvature −∂²ℓ/∂θ² of the Markov-switching log-likelihood in each
-//! parameter, by central differences, the other parameters held at their estimates
-//! (conditional information: it ignores how strongly the estimates co-vary, so the intervals
-//! are somewhat narrow where two parameters trade off; see docs/fit.md).
+//! information, the curvature of the Markov-switching log-likelihood by finite differences:
+//! for the switching probabilities, vols and stress multipliers the full Hessian of that block
+//! is inverted (they trade off: a step counted as stress moves all of them, and correlated
+//! assets' scales pin each other); for the correlations, each one's own curvature, the other
+//! parameters held at their estimates (conditional information: somewhat narrow where
+//! parameters trade off; see docs/fit.md).
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::switching::{CALM, Diffusion, STRESS, Steps, log_likelihood};
+use crate::model::Matrix;
+use crate::scenario::linalg::cholesky;
 
 /// z for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_964;
@@ -53,6 +57,72 @@ enum Param {
     Multiplier(usize),
     /// Correlation (i, j) in one regime.
     Correlation(usize, usize, usize),
+}
+
+/// The diffusion with each `param` moved by its `h` (see [`nudged`]).
+fn nudged_all(d: &Diffusion, k: usize, moves: &[(Param, f64)]) -> Diffusion {
+    moves
+        .iter()
+        .fold(d.clone(), |out, &(param, h)| nudged(&out, k, param, h))
+}
+
+/// The inverse of the observed information of the `block` parameters (relative units), by
+/// forward differences of the log-likelihood: H_ij ≈ (ℓ(+i+j) − ℓ(+i) − ℓ(+j) + ℓ)/(h²),
+/// H_ii by central differences. Returns each parameter's standard error, or `None` when the
+/// information is not positive definite there.
+fn block_errors(d: &Diffusion, steps: &Steps, centre: f64, block: &[Param]) -> Option<Vec<f64>> {
+    let k = steps.k;
+    let p = block.len();
+    let h = STEP;
+    let single: Vec<Option<(f64, f64)>> = block
+        .par_iter()
+        .map(|&param| {
+            let up = log_likelihood(&nudged(d, k, param, h), steps)?;
+            let down = log_likelihood(&nudged(d, k, param, -h), steps)?;
+            Some((up, down))
+        })
+        .collect();
+    let single: Vec<(f64, f64)> = single.into_iter().collect::<Option<_>>()?;
+    let pairs: Vec<(usize, usize)> = (0..p).flat_map(|i| (0..i).map(move |j| (i, j))).collect();
+    let joint: Vec<Option<f64>> = pairs
+        .par_iter()
+        .map(|&(i, j)| log_likelihood(&nudged_all(d, k, &[(block[i], h), (block[j], h)]), steps))
+        .collect();
+    let mut information = vec![0.0; p * p];
+    for (i, (up, down)) in single.iter().enumerate() {
+        information[i * p + i] = -(up - 2.0 * centre + down) / (h * h);
+    }
+    for (&(i, j), both) in pairs.iter().zip(joint) {
+        let value = -(both? - single[i].0 - single[j].0 + centre) / (h * h);
+        information[i * p + j] = value;
+        information[j * p + i] = value;
+    }
+    let factor = cholesky(&Matrix {
+        n: p,
+        data: information,
+    })?
+    .data;
+    // diag(I⁻¹) with I = L·Lᵀ: (I⁻¹)_ii = Σ_r ((L⁻¹)_ri)², L⁻¹ by forward substitution.
+    let mut inverse_factor = vec![0.0; p * p];
+    for column in 0..p {
+        for row in column..p {
+            let dot: f64 = (column..row)
+                .map(|m| factor[row * p + m] * inverse_factor[m * p + column])
+                .sum();
+            let target = if row == column { 1.0 } else { 0.0 };
+            inverse_factor[row * p + column] = (target - dot) / factor[row * p + row];
+        }
+    }
+    Some(
+        (0..p)
+            .map(|i| {
+                (0..p)
+                    .map(|r| inverse_factor[r * p + i].powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect(),
+    )
 }
 
 /// The diffusion with `param` moved by `h` (relative to its value for scale parameters,
@@ -121,14 +191,15 @@ pub struct DiffusionErrors {
 pub fn diffusion_errors(d: &Diffusion, steps: &Steps) -> DiffusionErrors {
     let k = steps.k;
     let centre = log_likelihood(d, steps).unwrap_or(f64::NAN);
+    let mut block = Vec::new();
+    if d.regimes == 2 {
+        block.extend([Param::Switch(0), Param::Switch(1)]);
+    }
+    block.extend((0..k).map(Param::Vol));
+    if d.regimes == 2 {
+        block.extend((0..k).map(Param::Multiplier));
+    }
     let mut params = Vec::new();
-    if d.regimes == 2 {
-        params.extend([Param::Switch(0), Param::Switch(1)]);
-    }
-    params.extend((0..k).map(Param::Vol));
-    if d.regimes == 2 {
-        params.extend((0..k).map(Param::Multiplier));
-    }
     for s in 0..d.regimes {
         for i in 0..k {
             for j in 0..i {
@@ -136,17 +207,48 @@ pub fn diffusion_errors(d: &Diffusion, steps: &Steps) -> DiffusionErrors {
             }
         }
     }
-    let errors: Vec<f64> = params
-        .par_iter()
-        .map(|&p| standard_error(d, steps, centre, p))
-        .collect();
     let mut out = DiffusionErrors {
         switch: [f64::NAN; 2],
         vol_relative: vec![f64::NAN; k],
         multiplier_relative: vec![f64::NAN; k],
         correlation: [vec![0.0; k * k], vec![0.0; k * k]],
     };
-    for (param, se) in params.into_iter().zip(errors) {
+    // The block jointly; should its information not be positive definite, each on its own.
+    match block_errors(d, steps, centre, &block) {
+        Some(errors) => record(&mut out, d, k, block.into_iter().zip(errors)),
+        None => params.extend(block),
+    }
+    finish(out, d, steps, centre, params)
+}
+
+/// Adds the conditional standard errors of `params` and returns the whole set.
+fn finish(
+    mut out: DiffusionErrors,
+    d: &Diffusion,
+    steps: &Steps,
+    centre: f64,
+    params: Vec<Param>,
+) -> DiffusionErrors {
+    let k = steps.k;
+    let errors: Vec<f64> = params
+        .par_iter()
+        .map(|&p| standard_error(d, steps, centre, p))
+        .collect();
+    record(&mut out, d, k, params.into_iter().zip(errors));
+    if d.regimes == 1 {
+        out.correlation[STRESS] = out.correlation[CALM].clone();
+    }
+    out
+}
+
+/// Stores standard errors (in the units [`nudged`] moves) in `out`.
+fn record(
+    out: &mut DiffusionErrors,
+    d: &Diffusion,
+    k: usize,
+    errors: impl Iterator<Item = (Param, f64)>,
+) {
+    for (param, se) in errors {
         match param {
             Param::Switch(from) => out.switch[from] = se * d.switch[from],
             Param::Vol(i) => out.vol_relative[i] = se,
@@ -157,8 +259,4 @@ pub fn diffusion_errors(d: &Diffusion, steps: &Steps) -> DiffusionErrors {
             }
         }
     }
-    if d.regimes == 1 {
-        out.correlation[STRESS] = out.correlation[CALM].clone();
-    }
-    out
 }
