@@ -154,7 +154,7 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
                 predicted_now[1] * (log_f[1] - top).exp(),
             ];
             let total = a[0] + a[1];
-            if !(total > 0.0) {
+            if total.is_nan() || total <= 0.0 {
                 return None;
             }
             out.log_likelihood += total.ln() + top;
