@@ -103,3 +103,35 @@ impl Emission {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{Continuous, Normal, StudentsT};
+
+    /// With one asset the density is N(−½σ², σ²), or the Student-t with ν degrees of freedom
+    /// and scale σ·sqrt((ν − 2)/ν) (unit variance times σ) about −½σ².
+    #[test]
+    fn one_asset_densities_match_the_textbook_ones() {
+        let variance: f64 = 0.0009;
+        let sd = variance.sqrt();
+        let mean = -0.5 * variance;
+        for x in [-0.1, -0.02, 0.0, 0.013, 0.07] {
+            let gaussian = Emission::new(&[variance], 1, 0).expect("positive");
+            let expected = Normal::new(mean, sd).expect("valid").pdf(x);
+            let got = gaussian
+                .log_density(gaussian.distance(&[x], &mut [0.0]))
+                .exp();
+            assert!((got / expected - 1.0).abs() < 1e-12, "Gaussian at {x}");
+            for dof in [3u32, 5, 30] {
+                let nu = f64::from(dof);
+                let t = Emission::new(&[variance], 1, dof).expect("positive");
+                let expected = StudentsT::new(mean, sd * ((nu - 2.0) / nu).sqrt(), nu)
+                    .expect("valid")
+                    .pdf(x);
+                let got = t.log_density(t.distance(&[x], &mut [0.0])).exp();
+                assert!((got / expected - 1.0).abs() < 1e-10, "t{dof} at {x}");
+            }
+        }
+    }
+}

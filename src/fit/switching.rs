@@ -381,3 +381,53 @@ fn sample_covariance(steps: &Steps, list: &[usize]) -> Vec<f64> {
     let n = list.len().max(1) as f64;
     sum.iter().map(|s| s / n).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Hamilton filter's likelihood equals the sum over all 2^T regime paths of
+    /// P(path)·Π f(r_t | s_t), the chain starting from its stationary distribution, with an
+    /// unobserved step contributing no density.
+    #[test]
+    fn the_filter_likelihood_is_the_sum_over_every_regime_path() {
+        let returns = [0.01, -0.03, 0.002, 0.05, -0.01, 0.0];
+        let observed = vec![true, true, false, true, true, true];
+        let steps = Steps {
+            k: 1,
+            returns: returns.to_vec(),
+            observed: observed.clone(),
+        };
+        for dof in [0, 5] {
+            let d = Diffusion {
+                regimes: 2,
+                switch: [0.1, 0.3],
+                covariance: [vec![0.0004], vec![0.0025]],
+                dof,
+            };
+            let emissions = d.emissions(1).expect("positive variances");
+            let p = [[0.9, 0.1], [0.3, 0.7]];
+            let stationary = [0.75, 0.25];
+            let n = returns.len();
+            let mut total = 0.0;
+            for path in 0..(1usize << n) {
+                let regime = |t: usize| (path >> t) & 1;
+                let mut probability = stationary[regime(0)];
+                for t in 1..n {
+                    probability *= p[regime(t - 1)][regime(t)];
+                }
+                for t in (0..n).filter(|&t| observed[t]) {
+                    let e = &emissions[regime(t)];
+                    probability *= e.log_density(e.distance(&returns[t..=t], &mut [0.0])).exp();
+                }
+                total += probability;
+            }
+            let filtered = log_likelihood(&d, &steps).expect("a likelihood");
+            assert!(
+                (filtered - total.ln()).abs() < 1e-10,
+                "ν {dof}: filter {filtered} against enumeration {}",
+                total.ln()
+            );
+        }
+    }
+}
