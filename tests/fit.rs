@@ -411,6 +411,8 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
             "BTC=crypto",
             "--sector",
             "ETH=crypto",
+            "--out-report",
+            "report",
         ],
     ));
     assert!(summary.contains("95%"), "{summary}");
@@ -430,6 +432,20 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
     assert_eq!(json["assets"][1]["missing_prices"], 2);
     assert!(json["assets"][0]["vol"]["se"].as_f64().is_some());
     assert!(json["calm_to_stress_per_step"]["ci95"].is_array());
+    for file in [
+        "report.html",
+        "summary.json",
+        "history.svg",
+        "history.png",
+        "qq-1.png",
+        "correlation-calm.csv",
+        "correlation-stress.csv",
+    ] {
+        assert!(
+            dir.join("report").join(file).is_file(),
+            "report/{file} written"
+        );
+    }
     assert_success(&firesale_in(&dir, &["validate", "fitted.toml"]));
     assert_success(&firesale_in(
         &dir,

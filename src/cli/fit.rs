@@ -25,6 +25,10 @@ pub struct Args {
     /// for standard output; the text summary then goes to standard error).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write a report into DIR (created if missing): the price history with the stress
+    /// probability, QQ plots per asset, the correlations; SVG, PNG, CSV and report.html.
+    #[arg(long, value_name = "DIR")]
+    out_report: Option<PathBuf>,
     /// The scenario's `name` (default: `fitted-` and the file's stem).
     #[arg(long)]
     name: Option<String>,
@@ -73,6 +77,9 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(json) = &args.json {
         check_writable(json, "--json")?;
     }
+    if let Some(dir) = &args.out_report {
+        firesale::report::bundle::prepare_dir(dir, "--out-report")?;
+    }
     let started = Instant::now();
     let prices = history::read(&args.prices)?;
     if let Some(unknown) = sectors.keys().find(|a| !prices.names.contains(a)) {
@@ -99,6 +106,9 @@ pub fn run(args: &Args) -> Result<()> {
     write_output(&args.out, scenario.as_bytes())?;
     if let Some(json) = &args.json {
         write_output(json, pretty_json(&fitted).as_bytes())?;
+    }
+    if let Some(dir) = &args.out_report {
+        fit::report::report(&prices, &fitted, &source, pretty_json(&fitted)).write(dir)?;
     }
     if !args.quiet {
         let text = format!(

@@ -5,13 +5,14 @@
 //! The stages: [`history`] reads the CSV; [`switching`] fits the regime model by EM (with the
 //! shock density of [`density`]); [`select`] picks one or two regimes and the tail; [`jumps`]
 //! finds and fits the jumps, alternating with the diffusion fit; [`uncertainty`] gives the
-//! standard errors; [`scenario_toml`] writes the scenario, [`summary`] the terminal text;
-//! [`simulate`] draws histories from a scenario with the engine's own
+//! standard errors; [`scenario_toml`] writes the scenario, [`summary`] the terminal text,
+//! [`report`] the report folder; [`simulate`] draws histories from a scenario with the engine's own
 //! exogenous stage (for round trips and for asking how much history is enough).
 
 pub mod density;
 pub mod history;
 pub mod jumps;
+pub mod report;
 pub mod scenario_toml;
 pub mod select;
 pub mod simulate;
