@@ -121,18 +121,16 @@ fn qq_figures(history: &History, fit: &Fit) -> Vec<Figure> {
                 .collect();
             standardised.sort_by(f64::total_cmp);
             let n = standardised.len();
-            let mut points: Vec<(f64, f64)> = (0..QQ_LEVELS)
+            // Levels evenly spaced in logit(p) from 0.5/n to 1 − 0.5/n: dense in the tails.
+            let edge = ((n as f64 - 0.5) / 0.5).ln();
+            let points: Vec<(f64, f64)> = (0..QQ_LEVELS)
                 .map(|level| {
-                    let p = (level as f64 + 0.5) / QQ_LEVELS as f64;
+                    let x = -edge + 2.0 * edge * level as f64 / (QQ_LEVELS - 1) as f64;
+                    let p = 1.0 / (1.0 + (-x).exp());
                     let index = ((p * n as f64) as usize).min(n - 1);
                     (quantile(p), standardised[index])
                 })
-                .chain([
-                    (quantile(0.5 / n as f64), standardised[0]),
-                    (quantile(1.0 - 0.5 / n as f64), standardised[n - 1]),
-                ])
                 .collect();
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
             let reach = points.iter().map(|p| p.0.abs()).fold(0.0, f64::max);
             Chart {
                 title: history.names[i].clone(),
