@@ -11,6 +11,7 @@
 pub mod cluster;
 pub mod engine;
 pub mod error;
+pub mod fit;
 pub mod lanes;
 pub mod model;
 pub mod questions;

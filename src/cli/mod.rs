@@ -4,6 +4,7 @@ mod bench;
 mod calibrate;
 mod devices;
 mod emit;
+mod fit;
 mod merge;
 mod replay;
 mod reverse;
@@ -69,6 +70,11 @@ enum Command {
     Calibrate(calibrate::Args),
     /// Reverse stress test: the smallest multiple of a one-day shock that reaches a target.
     Reverse(reverse::Args),
+    /// Fit the market (vols, regimes, correlations, tails, jumps) to a price history and
+    /// write it as a scenario, every estimate with its uncertainty.
+    Fit(fit::Args),
+    /// Draw a price history from a scenario's market (the CSV `fit` reads).
+    History(fit::HistoryArgs),
 }
 
 /// Which engine simulates the paths.
@@ -173,5 +179,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Replay(args) => replay::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
         Command::Reverse(args) => reverse::run(&args),
+        Command::Fit(args) => fit::run(&args),
+        Command::History(args) => fit::run_history(&args),
     }
 }

@@ -13,7 +13,7 @@ mod correlation;
 mod funds;
 mod jumps;
 mod leverage;
-mod linalg;
+pub mod linalg;
 mod margin;
 mod parse;
 mod schema;
