@@ -3,7 +3,7 @@
 
 use firesale::Result;
 use firesale::model::{CohortKind, Model, Weight};
-use firesale::report::terminal::usd;
+use firesale::report::format::usd;
 
 pub fn run(spec: &str) -> Result<()> {
     let model = firesale::scenario::load(spec)?;

@@ -18,9 +18,9 @@ use super::path::{
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
 use crate::report::format::Format;
+use crate::report::format::usd;
 use crate::report::summary::Named;
 use crate::report::tables::{Cell, Table};
-use crate::report::terminal::usd;
 
 /// Runs `shocks` (one row per step) through `model`.
 pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {

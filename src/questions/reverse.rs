@@ -28,8 +28,8 @@ use crate::engine::metrics::{
 };
 use crate::model::Model;
 use crate::report::format::Format;
+use crate::report::format::usd;
 use crate::report::summary::Named;
-use crate::report::terminal::usd;
 use crate::{Error, Result};
 
 /// Scales tried evenly over (0, max] before bisecting.

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::super::input::unknown;
 use crate::model::{CohortKind, MarginBook, Model};
-use crate::report::terminal::usd;
+use crate::report::format::usd;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

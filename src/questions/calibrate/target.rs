@@ -14,7 +14,7 @@ use super::super::input::{parse_amount, unknown};
 use crate::engine::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::model::CohortKind;
 use crate::report::format::Format;
-use crate::report::terminal::usd;
+use crate::report::format::usd;
 use crate::{Error, Result};
 
 /// z of a two-sided 95% interval.
