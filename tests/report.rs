@@ -298,6 +298,7 @@ fn run_out_writes_every_file_of_the_report() {
     let mut expected: Vec<String> = [
         "summary.json",
         "report.html",
+        "largest-losses.csv",
         "cohorts.csv",
         "assets.csv",
         "steps.csv",
@@ -408,7 +409,9 @@ fn csv_tables_hold_the_summary_numbers() {
     }
     let (header, rows) = read_csv(&report.dir.join("assets.csv"));
     assert_eq!(rows.len(), 2);
-    assert!(header.contains(&"forced_selling_effect.0.01".to_string()));
+    for key in ["impact_return.0.01", "exogenous_return.0.01", "return.0.01"] {
+        assert!(header.contains(&key.to_string()), "assets.csv has {key}");
+    }
     let (header, rows) = read_csv(&report.dir.join("steps.csv"));
     assert_eq!(rows.len(), 24, "one row per step");
     assert!(header.contains(&"p_first_liquidation_by_step.perp longs".to_string()));
@@ -463,9 +466,19 @@ const CHECK_SCRIPT: &str = r#"<script>
     var images = Array.prototype.slice.call(document.images);
     var broken = images.filter(function (img) { return !img.complete || img.naturalWidth === 0; })
       .map(function (img) { return img.alt; });
+    // Tables wider than their box (a horizontal scroll bar), and the page wider than the window.
+    var overflowing = Array.prototype.slice.call(document.querySelectorAll('figure.table'))
+      .filter(function (f) {
+        var box = f.querySelector('.scroll');
+        return box.scrollWidth > box.clientWidth + 1 || f.scrollWidth > document.body.clientWidth;
+      })
+      .map(function (f) { return f.querySelector('figcaption').textContent; });
+    var page = document.documentElement;
     var out = document.createElement('pre');
     out.id = 'firesale-check';
-    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors });
+    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors,
+      window: window.innerWidth, tables: document.querySelectorAll('figure.table').length,
+      overflowing: overflowing, page_overflow: page.scrollWidth > page.clientWidth });
     document.body.appendChild(out);
   });
 })();
@@ -501,8 +514,12 @@ fn report_html_renders_in_chromium_with_every_image_loaded() {
     check_in_chromium(&report.dir, expected_figures().len());
 }
 
-/// Opens `dir`/report.html in headless Chromium: no network, no script of its own, no errors
-/// or console messages, and `images` images, every one loaded.
+/// Width of the window report.html is checked in: every table must fit it.
+const PAGE_WIDTH: u32 = 1200;
+
+/// Opens `dir`/report.html in headless Chromium at [`PAGE_WIDTH`] px: no network, no script of
+/// its own, no errors or console messages, `images` images, every one loaded, and no table
+/// (nor the page) wider than the window, so that nothing hides behind a horizontal scroll.
 fn check_in_chromium(dir: &Path, images: usize) {
     let browser = chromium();
     let page = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
@@ -534,6 +551,7 @@ fn check_in_chromium(dir: &Path, images: usize) {
                 "--enable-logging=stderr",
                 "--v=0",
                 "--virtual-time-budget=10000",
+                &format!("--window-size={PAGE_WIDTH},900"),
                 "--dump-dom",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
@@ -563,6 +581,14 @@ fn check_in_chromium(dir: &Path, images: usize) {
         "images that did not load"
     );
     assert_eq!(check["errors"], serde_json::json!([]), "errors on the page");
+    assert_eq!(check["window"].as_u64(), Some(u64::from(PAGE_WIDTH)));
+    assert!(check["tables"].as_u64() > Some(0), "the page shows tables");
+    assert_eq!(
+        check["overflowing"],
+        serde_json::json!([]),
+        "tables wider than a {PAGE_WIDTH}-px page"
+    );
+    assert_eq!(check["page_overflow"], false, "the page scrolls sideways");
     let console: Vec<&str> = log
         .lines()
         .filter(|line| line.contains("CONSOLE"))

@@ -37,6 +37,11 @@ impl Format {
         }
     }
 
+    /// An axis tick: [`Format::show`] without trailing zeros (`$5M`, `0.001%`).
+    pub fn tick(self, value: f64) -> String {
+        drop_trailing_zeros(&self.show(value))
+    }
+
     /// The text forms of a table column: one number of decimals for all of its values (the
     /// one that gives its largest value three significant figures), where the format has a
     /// fixed unit; money, probabilities and counts are shown value by value.
@@ -296,6 +301,8 @@ mod tests {
         assert_eq!(Format::Probability.show(0.789), "78.9%");
         assert_eq!(Format::Probability.show(0.0296), "3.0%");
         assert_eq!(Format::Probability.show(0.5), "50.0%");
+        assert_eq!(Format::Probability.tick(0.00001), "0.001%");
+        assert_eq!(Format::Usd.tick(5e6), "$5M");
     }
 
     #[test]

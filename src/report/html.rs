@@ -182,7 +182,7 @@ fn write_table(html: &mut String, table: &Table) {
             html.push_str("<tr>");
             for (column, &c) in shown.iter().zip(&view.columns) {
                 let class = match table.rows[r][c] {
-                    Cell::Number(_) => "number",
+                    Cell::Number(_) | Cell::NotApplicable => "number",
                     Cell::Text(_) => "text",
                 };
                 let _ = write!(html, "<td class=\"{class}\">{}</td>", escape(&column[i]));

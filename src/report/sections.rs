@@ -222,7 +222,11 @@ pub fn headline(results: &RunResults) -> Section {
             cohort.es["0.99"].into(),
             cohort.es_share().into(),
             cohort.loss.mean.into(),
-            cohort.p_liquidation.into(),
+            if cohort.can_be_liquidated() {
+                cohort.p_liquidation.into()
+            } else {
+                Cell::NotApplicable
+            },
         ]);
     }
 
@@ -556,7 +560,7 @@ pub fn cohorts(results: &RunResults) -> Section {
         .cohorts
         .0
         .iter()
-        .filter(|(_, cohort)| cohort.kind == "margin")
+        .filter(|(_, cohort)| cohort.can_be_liquidated())
         .map(|(name, _)| name.as_str().into())
         .collect();
     table.view(

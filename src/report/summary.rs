@@ -54,6 +54,11 @@ pub const FORCED_SELLING_EFFECT: &str = "forced-selling effect: the 1-in-100 imp
      and fund flows alone caused on the 1 path in 100 where they pushed the price down most";
 
 impl CohortSummary {
+    /// Whether the cohort's accounts can be liquidated (margin books; funds and ETFs sell).
+    pub fn can_be_liquidated(&self) -> bool {
+        self.kind == "margin"
+    }
+
     /// ES 99% as a share of the initial equity.
     pub fn es_share(&self) -> f64 {
         self.es.get("0.99").copied().unwrap_or(0.0) / self.initial_equity

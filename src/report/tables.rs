@@ -20,6 +20,9 @@ pub struct Column {
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A measure that does not apply to the row (the liquidations of a fund that is never
+    /// liquidated): an empty CSV field, "–" on the page.
+    NotApplicable,
 }
 
 impl From<&str> for Cell {
@@ -116,7 +119,7 @@ impl Table {
             .iter()
             .filter_map(|&r| match self.rows[r][column] {
                 Cell::Number(value) => Some(value),
-                Cell::Text(_) => None,
+                Cell::Text(_) | Cell::NotApplicable => None,
             })
             .collect();
         let mut shown = format.column(&numbers).into_iter();
@@ -124,6 +127,7 @@ impl Table {
             .map(|&r| match &self.rows[r][column] {
                 Cell::Text(text) => text.clone(),
                 Cell::Number(_) => shown.next().unwrap_or_default(),
+                Cell::NotApplicable => "–".to_string(),
             })
             .collect()
     }
@@ -160,6 +164,7 @@ impl Table {
                 .map(|cell| match cell {
                     Cell::Text(text) => csv_field(text),
                     Cell::Number(value) => value.to_string(),
+                    Cell::NotApplicable => String::new(),
                 })
                 .collect();
             csv.push_str(&fields.join(","));

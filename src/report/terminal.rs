@@ -113,7 +113,7 @@ pub fn render(summary: &RunSummary) -> String {
         .zip(columns(&formats, &values))
         .map(|((name, c), mut shown)| {
             // Funds and ETFs are never liquidated: their liquidation columns do not apply.
-            if c.kind != "margin" {
+            if !c.can_be_liquidated() {
                 shown[3..].fill("–".to_string());
             }
             [vec![name.to_string(), c.kind.clone()], shown].concat()
