@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use firesale::engine::steps::StepTotals;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
-use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Legend, Series};
+use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Series};
 use firesale::report::format::Format;
 use firesale::report::tables::Table;
 use firesale::report::{Block, Report, Section};
@@ -639,7 +639,6 @@ fn other_commands_can_build_a_report_from_sections() {
                 format: Format::Number,
             },
             y_log: false,
-            legend: Legend::UpperRight,
             series: vec![
                 Series::Line {
                     label: "metric".to_string(),

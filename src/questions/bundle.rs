@@ -17,7 +17,7 @@ use super::reverse::{Reverse, ReverseReport};
 use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
 use crate::report::bundle::{Block, Report, Section, unique_slugs};
-use crate::report::chart::{Axis, Chart, Figure, Legend, Series};
+use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
 use crate::report::summary::Named;
 use crate::report::tables::{Cell, Table};
@@ -31,6 +31,7 @@ const EXOGENOUS_COLOR: usize = 7;
 pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Report {
     let hours = |step: u32| f64::from(step) * model.step_hours;
     let stems = unique_slugs(model.assets.iter().map(|a| a.name.as_str()));
+    let stress = stress_spans(model, record);
     let mut prices = Section::new("prices", "Prices");
     for (k, (asset, stem)) in model.assets.iter().zip(stems).enumerate() {
         let start = std::iter::once((0.0, asset.price_usd));
@@ -55,7 +56,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
             name: format!("price-{stem}"),
             title: format!("{}: price along the path", asset.name),
             caption: "The price with forced selling and fund flows, beside the price the \
-                      exogenous moves alone would give."
+                      exogenous moves alone would give; shaded: the hours in the stress regime."
                 .to_string(),
             panels: vec![Chart {
                 title: asset.name.clone(),
@@ -65,8 +66,8 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
                     format: Format::Usd,
                 },
                 y_log: false,
-                legend: Legend::LowerLeft,
                 series: vec![
+                    stress.clone(),
                     line("exogenous moves only", exogenous, EXOGENOUS_COLOR, true),
                     line("price", price, METRIC_COLOR, false),
                 ],
@@ -75,38 +76,51 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
     }
     let mut liquidations = Section::new("liquidations", "Liquidations")
         .with(Block::Table(cascade_table(&report.liquidations)));
-    let series: Vec<Series> = model
+    // One bar per step and cohort, on a log scale; the cohort that had the most liquidated
+    // is drawn first, so that smaller ones stay visible in front of it.
+    let mut liquidated: Vec<(f64, Series)> = model
         .cohorts
         .iter()
         .enumerate()
         .filter(|(_, cohort)| has_liquidations(&cohort.kind))
         .enumerate()
         .map(|(color, (c, cohort))| {
-            let points = record
+            let bars: Vec<(f64, f64, f64)> = record
                 .steps
                 .iter()
-                .map(|s| (hours(s.step), s.liquidated_notional_usd[c]))
+                .filter(|s| s.liquidated_notional_usd[c] > 0.0)
+                .map(|s| {
+                    let end = hours(s.step);
+                    (end - model.step_hours, end, s.liquidated_notional_usd[c])
+                })
                 .collect();
-            line(&cohort.name, points, color, false)
+            let total = bars.iter().map(|b| b.2).sum();
+            let label = format!("{} ({} in all)", cohort.name, Format::Usd.show(total));
+            (total, Series::Bars { label, bars, color })
         })
+        .filter(|(total, _)| *total > 0.0)
         .collect();
-    if !series.is_empty() {
+    liquidated.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut series = vec![stress];
+    series.extend(liquidated.into_iter().map(|(_, bars)| bars));
+    if series.len() > 1 {
         liquidations.blocks.insert(
             0,
             Block::Figure(Figure {
                 name: "liquidations".to_string(),
                 title: "Liquidated notional per step".to_string(),
-                caption: "What each margin cohort had liquidated in each step of the path."
+                caption: "What each margin cohort had liquidated in each step of the path, one \
+                          bar per step on a log scale (so that a small book's liquidation shows \
+                          beside a large one's); shaded: the hours in the stress regime."
                     .to_string(),
                 panels: vec![Chart {
-                    title: "By cohort".to_string(),
+                    title: "By cohort (log scale)".to_string(),
                     x: hours_axis(),
                     y: Axis {
                         label: "liquidated notional in the step (USD)".to_string(),
                         format: Format::Usd,
                     },
-                    y_log: false,
-                    legend: Legend::UpperRight,
+                    y_log: true,
                     series,
                 }],
             }),
@@ -354,6 +368,17 @@ fn metric_against(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(x, _)| {
             (lo.min(x), hi.max(x))
         });
+    // A metric spanning orders of magnitude (a probability from 0.01% to 100% against a 1%
+    // target) is drawn on a log scale, where the target and its neighbours stay visible.
+    let positive = points
+        .iter()
+        .map(|p| p.1)
+        .chain(std::iter::once(sweep.threshold))
+        .filter(|&y| y > 0.0);
+    let (least, most) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let y_log = most / least >= 100.0;
     let mut series = Vec::new();
     if let Some(band) = band {
         series.push(Series::Band {
@@ -379,15 +404,20 @@ fn metric_against(
     }
     Figure {
         name: sweep.name.to_string(),
-        caption: "The target metric at every value tried; the dashed line is the target, the \
-                  vertical line the value found."
-            .to_string(),
+        caption: format!(
+            "The target metric at every value tried; the dashed line is the target, the \
+             vertical line the value found{}.",
+            if y_log {
+                ", on a log scale (values of 0 are not drawn)"
+            } else {
+                ""
+            }
+        ),
         panels: vec![Chart {
             title: sweep.title.clone(),
             x: sweep.x,
             y: sweep.y,
-            y_log: false,
-            legend: Legend::UpperLeft,
+            y_log,
             series,
         }],
         title: sweep.title,
@@ -507,6 +537,25 @@ fn value_format(report: &CalibrationReport) -> Format {
         Format::Number
     } else {
         Format::Percent
+    }
+}
+
+/// The hours of the path spent in the stress regime, shaded.
+fn stress_spans(model: &Model, record: &PathRecord) -> Series {
+    let mut spans: Vec<(f64, f64)> = Vec::new();
+    for s in record.steps.iter().filter(|s| s.stress) {
+        let (from, to) = (f64::from(s.step - 1), f64::from(s.step));
+        let (from, to) = (from * model.step_hours, to * model.step_hours);
+        match spans.last_mut() {
+            Some(last) if last.1 == from => last.1 = to,
+            _ => spans.push((from, to)),
+        }
+    }
+    Series::Spans {
+        label: "stress regime".to_string(),
+        spans,
+        color: TARGET_COLOR,
+        shade: 0.12,
     }
 }
 

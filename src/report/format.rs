@@ -324,7 +324,7 @@ mod tests {
         assert_eq!(Format::Number.show(-0.0), "0");
         assert_eq!(Format::Hours.show(48.0), "48 h");
         assert_eq!(Format::Multiple.show(2.0), "2×");
-        assert_eq!(compact(21_222.4793), "21.2K");
+        assert_eq!(compact(21_222.479), "21.2K");
         assert_eq!(compact(950.0), "950");
         assert_eq!(compact(1_000_000.0), "1M");
         assert_eq!(duration(13.2), "13 s");

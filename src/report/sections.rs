@@ -80,10 +80,12 @@ const FIRST_SCREEN_TOP: usize = 5;
 
 /// "week" for a 168-hour horizon, "day" for 24 hours, else "48 h horizon".
 pub fn horizon_name(hours: f64) -> String {
-    match hours {
-        h if h == 168.0 => "week".to_string(),
-        h if h == 24.0 => "day".to_string(),
-        h => format!("{} horizon", Format::Hours.show(h)),
+    if hours == 168.0 {
+        "week".to_string()
+    } else if hours == 24.0 {
+        "day".to_string()
+    } else {
+        format!("{} horizon", Format::Hours.show(hours))
     }
 }
 
@@ -773,7 +775,13 @@ fn price_table(model: &Model, steps: &StepTotals) -> Table {
         ("price", StepTotals::price_quantile),
         ("exogenous_price", StepTotals::exogenous_price_quantile),
     ];
-    let mut table = Table::new("prices", "Asset price quantiles over time");
+    let mut table = Table::new(
+        "prices",
+        format!(
+            "Asset price quantiles, sampled {}",
+            plots::price_sampling(model, steps)
+        ),
+    );
     table.column("step", "Step", Format::Number);
     table.column("hours", "Hours", Format::Hours);
     for asset in &model.assets {
