@@ -141,7 +141,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
         sections: vec![
             Section::new("system", "The market").with(Block::Facts(vec![
                 fact("Liquidated notional", Format::Usd, s.liquidated_notional),
-                fact("Accounts liquidated", Format::Number, s.accounts_liquidated),
+                fact("Accounts liquidated", Format::Count, s.accounts_liquidated),
                 fact("Bad debt", Format::Usd, s.bad_debt),
                 fact("Forced selling", Format::Usd, s.forced_selling),
                 fact(
@@ -149,11 +149,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
                     Format::Usd,
                     s.peak_24h_liquidated_notional,
                 ),
-                fact(
-                    "Cascade rounds",
-                    Format::Number,
-                    f64::from(s.cascade_rounds),
-                ),
+                fact("Cascade rounds", Format::Count, f64::from(s.cascade_rounds)),
             ])),
             outcomes(&report.cohorts, &report.assets),
             prices,
@@ -432,15 +428,15 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     table.column("initial_equity", "Equity at start", Format::Usd);
     table.column("loss", "Loss", Format::Usd);
     table.column("liquidated_notional", "Liquidated", Format::Usd);
-    table.column("accounts_liquidated", "Accounts liquidated", Format::Number);
+    table.column("accounts_liquidated", "Accounts liquidated", Format::Count);
     table.column("bad_debt", "Bad debt", Format::Usd);
     table.column(
         "first_liquidation_step",
         "First liquidation (step)",
         Format::Number,
     );
-    table.column("buckets_liquidated", "Buckets liquidated", Format::Number);
-    table.column("buckets", "Buckets", Format::Number);
+    table.column("buckets_liquidated", "Buckets liquidated", Format::Count);
+    table.column("buckets", "Buckets", Format::Count);
     table.column("net_flow", "Net flow", Format::Usd);
     table.column(
         "peak_24h_liquidated_notional",
@@ -465,6 +461,30 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
             c.peak_24h_selling.into(),
         ]);
     }
+    table.view(
+        "Losses and liquidations per cohort",
+        &[
+            "kind",
+            "initial_equity",
+            "loss",
+            "liquidated_notional",
+            "accounts_liquidated",
+            "bad_debt",
+            "first_liquidation_step",
+        ],
+        |_| true,
+    );
+    table.view(
+        "Flows per cohort: buckets liquidated, net flow, the busiest 24 hours",
+        &[
+            "buckets_liquidated",
+            "buckets",
+            "net_flow",
+            "peak_24h_liquidated_notional",
+            "peak_24h_selling",
+        ],
+        |_| true,
+    );
     let mut moves = Table::new("assets", "What the path did to each asset");
     moves.column("asset", "Asset", Format::Number);
     moves.column("initial_price", "Price at start", Format::Usd);
@@ -472,7 +492,7 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     moves.column("return", "Return", Format::Percent);
     moves.column("exogenous_return", "Exogenous return", Format::Percent);
     moves.column("impact_return", "Impact of the flows", Format::Percent);
-    moves.column("amplification", "Amplification (log)", Format::Number);
+    moves.column("amplification", "Amplification (log)", Format::Multiple);
     moves.column("max_drawdown", "Max drawdown", Format::Percent);
     moves.column("peak_impact_return", "Peak impact", Format::Percent);
     for (name, a) in &assets.0 {
@@ -507,7 +527,7 @@ fn cascade_table(events: &[LiquidationEvent]) -> Table {
     table.column("cohort", "Cohort", Format::Number);
     table.column("buckets", "Buckets", Format::Number);
     table.column("notional", "Notional", Format::Usd);
-    table.column("accounts", "Accounts", Format::Number);
+    table.column("accounts", "Accounts", Format::Count);
     for e in events {
         table.row(vec![
             f64::from(e.step).into(),
@@ -579,7 +599,7 @@ fn fact(label: &str, format: Format, value: f64) -> (String, String) {
     (label.to_string(), format.show(value))
 }
 
-/// A number, or an empty cell where there is none.
+/// A number, or a not-applicable cell where there is none.
 fn optional(value: Option<f64>) -> Cell {
-    value.map_or_else(|| Cell::Text(String::new()), Cell::Number)
+    value.map_or(Cell::NotApplicable, Cell::Number)
 }
