@@ -13,9 +13,13 @@ pub fn run(spec: &str) -> Result<()> {
 
 fn describe(model: &Model) -> String {
     let mut out = format!(
-        "scenario {} is valid: {}\n  {} steps of {} h, {} paths by default, seed {}, up to {} cascade rounds, {:?} impact, {}\n",
+        "scenario {} is valid{}\n  {} steps of {} h, {} paths by default, seed {}, up to {} cascade rounds, {:?} impact, {}\n",
         model.name,
-        model.description,
+        if model.description.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", model.description)
+        },
         model.steps,
         model.step_hours,
         model.paths,
