@@ -444,7 +444,9 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         Format::Usd,
     );
     table.column("peak_24h_selling", "Most sold in 24 h", Format::Usd);
-    for (name, c) in &cohorts.0 {
+    let mut by_loss: Vec<_> = cohorts.0.iter().collect();
+    by_loss.sort_by(|a, b| b.1.loss.total_cmp(&a.1.loss));
+    for (name, c) in by_loss {
         table.row(vec![
             name.as_str().into(),
             c.kind.as_str().into(),
@@ -462,7 +464,7 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         ]);
     }
     table.view(
-        "Losses and liquidations per cohort",
+        "Losses and liquidations per cohort, largest loss first",
         &[
             "kind",
             "initial_equity",
@@ -522,8 +524,8 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
 /// Every cascade round's liquidations, in order.
 fn cascade_table(events: &[LiquidationEvent]) -> Table {
     let mut table = Table::new("cascade", "Liquidations, round by round");
-    table.column("step", "Step", Format::Number);
-    table.column("round", "Round", Format::Number);
+    table.column("step", "Step", Format::Count);
+    table.column("round", "Round", Format::Count);
     table.column("cohort", "Cohort", Format::Number);
     table.column("buckets", "Buckets", Format::Number);
     table.column("notional", "Notional", Format::Usd);

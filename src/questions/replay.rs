@@ -211,7 +211,7 @@ impl ReplayReport {
 /// rounds.
 pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
     let mut table = Table::new("steps", "The path step by step");
-    table.column("step", "Step", Format::Number);
+    table.column("step", "Step", Format::Count);
     table.column("regime", "Regime", Format::Number);
     for asset in &model.assets {
         let name = &asset.name;

@@ -97,7 +97,8 @@ fn write_section<'a>(
     for block in &section.blocks {
         match block {
             Block::Text(text) => {
-                let _ = writeln!(html, "<p>{}</p>", escape(text));
+                let lines: Vec<String> = text.lines().map(escape).collect();
+                let _ = writeln!(html, "<p>{}</p>", lines.join("<br>\n"));
             }
             Block::Facts(facts) => {
                 html.push_str("<dl class=\"facts\">\n");

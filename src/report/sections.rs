@@ -604,7 +604,7 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
         .map(|(c, cohort)| (c, cohort.name.as_str()))
         .collect();
     let mut table = Table::new("steps", "Liquidations per step");
-    table.column("step", "Step", Format::Number);
+    table.column("step", "Step", Format::Count);
     table.column("hours", "Hours", Format::Hours);
     table.column("liquidated_notional.mean", "Mean", Format::Usd);
     for key in ["0.05", "0.5", "0.95", "0.99"] {
@@ -782,7 +782,7 @@ fn price_table(model: &Model, steps: &StepTotals) -> Table {
             plots::price_sampling(model, steps)
         ),
     );
-    table.column("step", "Step", Format::Number);
+    table.column("step", "Step", Format::Count);
     table.column("hours", "Hours", Format::Hours);
     for asset in &model.assets {
         for (part, _) in parts {
