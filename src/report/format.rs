@@ -53,11 +53,7 @@ impl Format {
         match self {
             Format::Percent | Format::Multiple | Format::Hours | Format::Number => {
                 let whole = values.iter().all(|v| v.fract() == 0.0) && self != Format::Percent;
-                let decimals = if whole {
-                    0
-                } else {
-                    self.decimals_for(largest)
-                };
+                let decimals = if whole { 0 } else { self.decimals_for(largest) };
                 values
                     .iter()
                     .map(|&v| self.with_decimals(v, decimals))
@@ -290,7 +286,11 @@ mod tests {
         );
         assert_eq!(Format::Hours.column(&[1.0, 168.0]), ["1 h", "168 h"]);
         assert_eq!(Format::Hours.column(&[0.5, 2.0]), ["0.50 h", "2.00 h"]);
-        assert_eq!(Format::Number.column(&[1.0, 24.0]), ["1", "24"], "whole numbers");
+        assert_eq!(
+            Format::Number.column(&[1.0, 24.0]),
+            ["1", "24"],
+            "whole numbers"
+        );
         assert_eq!(
             Format::Usd.column(&[1.0e8, 1.43e10]),
             ["$100M", "$14.3B"],
