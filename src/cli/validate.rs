@@ -3,7 +3,7 @@
 
 use firesale::Result;
 use firesale::model::{CohortKind, Model, Weight};
-use firesale::report::format::usd;
+use firesale::report::format::{Format, counted, usd};
 
 pub fn run(spec: &str) -> Result<()> {
     let model = firesale::scenario::load(spec)?;
@@ -64,11 +64,11 @@ fn describe(model: &Model) -> String {
         out += &format!("  {} [{}]{impact}\n", cohort.name, cohort.kind.label());
         out += &match &cohort.kind {
             CohortKind::Margin(book) => format!(
-                "    equity {}, {} accounts, maintenance margin {}, fee {}, weights {}\n    bucket leverages {}\n",
+                "    equity {}, {}, maintenance margin {}, fee {}, weights {}\n    bucket leverages {}\n",
                 usd(book.equity_usd),
-                book.accounts,
-                book.maintenance_margin,
-                book.liquidation_fee,
+                counted(book.accounts, "account"),
+                Format::Percent.show(book.maintenance_margin),
+                Format::Percent.show(book.liquidation_fee),
                 weights(model, &book.weights),
                 book.buckets
                     .iter()

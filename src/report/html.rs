@@ -38,7 +38,7 @@ th.number { text-align: right; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.text { max-width: 28em; }
 figure { margin: 16px 0 24px; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e3e6e9; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e3e6e9; box-sizing: border-box; }
 figcaption { color: #4a5560; font-size: 0.9em; margin-top: 4px; }
 footer { margin-top: 40px; font-size: 0.85em; color: #4a5560; }
 @page { size: A4; margin: 12mm; }
