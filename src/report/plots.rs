@@ -353,7 +353,7 @@ pub fn decomposition(stem: &str, model: &Model, steps: &StepTotals, asset: usize
     let total = |slot: usize, q: f64| steps.price_quantile(slot, asset, q) - 1.0;
     let exogenous = |slot: usize, q: f64| steps.exogenous_price_quantile(slot, asset, q) - 1.0;
     let mut series = vec![Series::Band {
-        label: "forced-selling effect on the 5% quantile".to_string(),
+        label: "how much deeper the 5% quantile is with forced selling".to_string(),
         points: over_price_steps(model, steps, (0.0, 0.0), |slot| {
             (total(slot, 0.05), exogenous(slot, 0.05))
         })
