@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use firesale::engine::steps::StepTotals;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
-use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Legend, Series};
+use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Series};
 use firesale::report::format::Format;
 use firesale::report::tables::Table;
 use firesale::report::{Block, Report, Section};
@@ -298,6 +298,7 @@ fn run_out_writes_every_file_of_the_report() {
     let mut expected: Vec<String> = [
         "summary.json",
         "report.html",
+        "largest-losses.csv",
         "cohorts.csv",
         "assets.csv",
         "steps.csv",
@@ -408,7 +409,9 @@ fn csv_tables_hold_the_summary_numbers() {
     }
     let (header, rows) = read_csv(&report.dir.join("assets.csv"));
     assert_eq!(rows.len(), 2);
-    assert!(header.contains(&"forced_selling_effect.0.01".to_string()));
+    for key in ["impact_return.0.01", "exogenous_return.0.01", "return.0.01"] {
+        assert!(header.contains(&key.to_string()), "assets.csv has {key}");
+    }
     let (header, rows) = read_csv(&report.dir.join("steps.csv"));
     assert_eq!(rows.len(), 24, "one row per step");
     assert!(header.contains(&"p_first_liquidation_by_step.perp longs".to_string()));
@@ -463,9 +466,19 @@ const CHECK_SCRIPT: &str = r#"<script>
     var images = Array.prototype.slice.call(document.images);
     var broken = images.filter(function (img) { return !img.complete || img.naturalWidth === 0; })
       .map(function (img) { return img.alt; });
+    // Tables wider than their box (a horizontal scroll bar), and the page wider than the window.
+    var overflowing = Array.prototype.slice.call(document.querySelectorAll('figure.table'))
+      .filter(function (f) {
+        var box = f.querySelector('.scroll');
+        return box.scrollWidth > box.clientWidth + 1 || f.scrollWidth > document.body.clientWidth;
+      })
+      .map(function (f) { return f.querySelector('figcaption').textContent; });
+    var page = document.documentElement;
     var out = document.createElement('pre');
     out.id = 'firesale-check';
-    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors });
+    out.textContent = JSON.stringify({ images: images.length, broken: broken, errors: errors,
+      window: window.innerWidth, tables: document.querySelectorAll('figure.table').length,
+      overflowing: overflowing, page_overflow: page.scrollWidth > page.clientWidth });
     document.body.appendChild(out);
   });
 })();
@@ -501,28 +514,67 @@ fn report_html_renders_in_chromium_with_every_image_loaded() {
     check_in_chromium(&report.dir, expected_figures().len());
 }
 
+/// Width of the window report.html is checked in: every table must fit it.
+const PAGE_WIDTH: u32 = 1200;
+/// The printable width of an A4 page with the page's 12 mm margins, in CSS px (96 per inch):
+/// (210 − 2 × 12) mm = 186 mm.
+const A4_WIDTH: u32 = 703;
+
 /// Opens `dir`/report.html in headless Chromium: no network, no script of its own, no errors
-/// or console messages, and `images` images, every one loaded.
+/// or console messages, `images` images, every one loaded, and no table (nor the page) wider
+/// than the window, so that nothing hides behind a horizontal scroll: at [`PAGE_WIDTH`] px,
+/// and at [`A4_WIDTH`] px with the page's print rules applied, as on paper.
 fn check_in_chromium(dir: &Path, images: usize) {
-    let browser = chromium();
     let page = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "no network"
     );
     assert!(!page.contains("<script"), "the page itself needs no script");
+    assert!(page.contains("@media print {"), "the page has print rules");
+    let printed = page.replace("@media print {", "@media all {");
+    for (width, shown, medium) in [(PAGE_WIDTH, &page, "screen"), (A4_WIDTH, &printed, "print")] {
+        let check = chromium_check(dir, shown, width, medium);
+        assert_eq!(
+            check["images"].as_u64(),
+            Some(images as u64),
+            "one image per figure"
+        );
+        assert_eq!(
+            check["broken"],
+            serde_json::json!([]),
+            "images that did not load"
+        );
+        assert_eq!(check["errors"], serde_json::json!([]), "errors on the page");
+        assert_eq!(check["window"].as_u64(), Some(u64::from(width)));
+        assert!(check["tables"].as_u64() > Some(0), "the page shows tables");
+        assert_eq!(
+            check["overflowing"],
+            serde_json::json!([]),
+            "tables wider than a {width}-px {medium} page"
+        );
+        assert_eq!(
+            check["page_overflow"], false,
+            "the {medium} page scrolls sideways at {width} px"
+        );
+    }
+}
+
+/// What [`CHECK_SCRIPT`] saw of the page `page` (report.html of `dir`, as given) in a
+/// `width`-px window.
+fn chromium_check(dir: &Path, page: &str, width: u32, medium: &str) -> serde_json::Value {
     // The check runs on a copy beside the original, so relative links resolve the same way.
     let name = dir.file_name().expect("a folder name").to_string_lossy();
     let checked = dir
         .parent()
         .expect("parent")
-        .join(format!("{name}-check.html"));
+        .join(format!("{name}-check-{medium}.html"));
     let instrumented = page.replacen("<head>", &format!("<head>\n{CHECK_SCRIPT}"), 1);
     std::fs::write(&checked, instrumented).expect("write the instrumented copy");
-    let scratch = scratch_dir(&format!("chromium-{name}"));
+    let scratch = scratch_dir(&format!("chromium-{name}-{medium}"));
     let profile = scratch.join("profile");
     let (dom, log) = output_within(
-        Command::new(browser)
+        Command::new(chromium())
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -534,6 +586,7 @@ fn check_in_chromium(dir: &Path, images: usize) {
                 "--enable-logging=stderr",
                 "--v=0",
                 "--virtual-time-budget=10000",
+                &format!("--window-size={width},900"),
                 "--dump-dom",
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
@@ -551,23 +604,12 @@ fn check_in_chromium(dir: &Path, images: usize) {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&");
-    let check: serde_json::Value = serde_json::from_str(&json).expect("check JSON");
-    assert_eq!(
-        check["images"].as_u64(),
-        Some(images as u64),
-        "one image per figure"
-    );
-    assert_eq!(
-        check["broken"],
-        serde_json::json!([]),
-        "images that did not load"
-    );
-    assert_eq!(check["errors"], serde_json::json!([]), "errors on the page");
     let console: Vec<&str> = log
         .lines()
         .filter(|line| line.contains("CONSOLE"))
         .collect();
     assert!(console.is_empty(), "console messages: {console:?}");
+    serde_json::from_str(&json).expect("check JSON")
 }
 
 #[test]
@@ -613,7 +655,6 @@ fn other_commands_can_build_a_report_from_sections() {
                 format: Format::Number,
             },
             y_log: false,
-            legend: Legend::UpperRight,
             series: vec![
                 Series::Line {
                     label: "metric".to_string(),

@@ -2,7 +2,7 @@
 
 use firesale::Result;
 use firesale::engine::gpu::list_adapters;
-use firesale::report::terminal::bytes;
+use firesale::report::format::bytes;
 
 pub fn run() -> Result<()> {
     let adapters = list_adapters();

@@ -51,7 +51,12 @@ enum Command {
         #[arg(default_value = "crypto-unwind")]
         scenario: String,
         /// Path counts to time, comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000])]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "10000,100000",
+            value_name = "N,N…"
+        )]
         paths: Vec<u64>,
         /// Write the measurements as JSON to FILE (`-` for standard output).
         #[arg(long, value_name = "FILE")]
@@ -80,7 +85,8 @@ enum Command {
 /// Which engine simulates the paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {
-    /// The fastest engine available here (for now the CPU engine).
+    /// A hardware GPU when there is one; with only a software adapter, whichever of the GPU
+    /// and CPU engines is faster on a short probe; the CPU engine when the GPU fails.
     Auto,
     /// The GPU engine (wgpu compute shaders).
     Gpu,

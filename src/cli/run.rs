@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::{RunArgs, state_out};
 use firesale::engine::backend::Engine;
@@ -155,10 +155,7 @@ fn progress_bar(paths: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(paths), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} paths, {per_sec}, {eta} left")
-            .expect("the template is valid"),
-    );
+    bar.set_style(terminal::progress_style());
     bar.enable_steady_tick(Duration::from_millis(250));
     bar
 }

@@ -3,7 +3,7 @@
 
 use firesale::Result;
 use firesale::model::{CohortKind, Model, Weight};
-use firesale::report::terminal::usd;
+use firesale::report::format::{Format, counted, usd};
 
 pub fn run(spec: &str) -> Result<()> {
     let model = firesale::scenario::load(spec)?;
@@ -13,9 +13,13 @@ pub fn run(spec: &str) -> Result<()> {
 
 fn describe(model: &Model) -> String {
     let mut out = format!(
-        "scenario {} is valid: {}\n  {} steps of {} h, {} paths by default, seed {}, up to {} cascade rounds, {:?} impact, {}\n",
+        "scenario {} is valid{}\n  {} steps of {} h, {} paths by default, seed {}, up to {} cascade rounds, {:?} impact, {}\n",
         model.name,
-        model.description,
+        if model.description.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", model.description)
+        },
         model.steps,
         model.step_hours,
         model.paths,
@@ -60,11 +64,11 @@ fn describe(model: &Model) -> String {
         out += &format!("  {} [{}]{impact}\n", cohort.name, cohort.kind.label());
         out += &match &cohort.kind {
             CohortKind::Margin(book) => format!(
-                "    equity {}, {} accounts, maintenance margin {}, fee {}, weights {}\n    bucket leverages {}\n",
+                "    equity {}, {}, maintenance margin {}, fee {}, weights {}\n    bucket leverages {}\n",
                 usd(book.equity_usd),
-                book.accounts,
-                book.maintenance_margin,
-                book.liquidation_fee,
+                counted(book.accounts, "account"),
+                Format::Percent.show(book.maintenance_margin),
+                Format::Percent.show(book.liquidation_fee),
                 weights(model, &book.weights),
                 book.buckets
                     .iter()

@@ -17,7 +17,7 @@ use super::reverse::{Reverse, ReverseReport};
 use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
 use crate::report::bundle::{Block, Report, Section, unique_slugs};
-use crate::report::chart::{Axis, Chart, Figure, Legend, Series};
+use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
 use crate::report::summary::Named;
 use crate::report::tables::{Cell, Table};
@@ -31,6 +31,7 @@ const EXOGENOUS_COLOR: usize = 7;
 pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Report {
     let hours = |step: u32| f64::from(step) * model.step_hours;
     let stems = unique_slugs(model.assets.iter().map(|a| a.name.as_str()));
+    let stress = stress_spans(model, record);
     let mut prices = Section::new("prices", "Prices");
     for (k, (asset, stem)) in model.assets.iter().zip(stems).enumerate() {
         let start = std::iter::once((0.0, asset.price_usd));
@@ -55,7 +56,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
             name: format!("price-{stem}"),
             title: format!("{}: price along the path", asset.name),
             caption: "The price with forced selling and fund flows, beside the price the \
-                      exogenous moves alone would give."
+                      exogenous moves alone would give; shaded: the hours in the stress regime."
                 .to_string(),
             panels: vec![Chart {
                 title: asset.name.clone(),
@@ -65,8 +66,8 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
                     format: Format::Usd,
                 },
                 y_log: false,
-                legend: Legend::LowerLeft,
                 series: vec![
+                    stress.clone(),
                     line("exogenous moves only", exogenous, EXOGENOUS_COLOR, true),
                     line("price", price, METRIC_COLOR, false),
                 ],
@@ -75,38 +76,51 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
     }
     let mut liquidations = Section::new("liquidations", "Liquidations")
         .with(Block::Table(cascade_table(&report.liquidations)));
-    let series: Vec<Series> = model
+    // One bar per step and cohort, on a log scale; the cohort that had the most liquidated
+    // is drawn first, so that smaller ones stay visible in front of it.
+    let mut liquidated: Vec<(f64, Series)> = model
         .cohorts
         .iter()
         .enumerate()
         .filter(|(_, cohort)| has_liquidations(&cohort.kind))
         .enumerate()
         .map(|(color, (c, cohort))| {
-            let points = record
+            let bars: Vec<(f64, f64, f64)> = record
                 .steps
                 .iter()
-                .map(|s| (hours(s.step), s.liquidated_notional_usd[c]))
+                .filter(|s| s.liquidated_notional_usd[c] > 0.0)
+                .map(|s| {
+                    let end = hours(s.step);
+                    (end - model.step_hours, end, s.liquidated_notional_usd[c])
+                })
                 .collect();
-            line(&cohort.name, points, color, false)
+            let total = bars.iter().map(|b| b.2).sum();
+            let label = format!("{} ({} in all)", cohort.name, Format::Usd.show(total));
+            (total, Series::Bars { label, bars, color })
         })
+        .filter(|(total, _)| *total > 0.0)
         .collect();
-    if !series.is_empty() {
+    liquidated.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut series = vec![stress];
+    series.extend(liquidated.into_iter().map(|(_, bars)| bars));
+    if series.len() > 1 {
         liquidations.blocks.insert(
             0,
             Block::Figure(Figure {
                 name: "liquidations".to_string(),
                 title: "Liquidated notional per step".to_string(),
-                caption: "What each margin cohort had liquidated in each step of the path."
+                caption: "What each margin cohort had liquidated in each step of the path, one \
+                          bar per step on a log scale (so that a small book's liquidation shows \
+                          beside a large one's); shaded: the hours in the stress regime."
                     .to_string(),
                 panels: vec![Chart {
-                    title: "By cohort".to_string(),
+                    title: "By cohort (log scale)".to_string(),
                     x: hours_axis(),
                     y: Axis {
                         label: "liquidated notional in the step (USD)".to_string(),
                         format: Format::Usd,
                     },
-                    y_log: false,
-                    legend: Legend::UpperRight,
+                    y_log: true,
                     series,
                 }],
             }),
@@ -127,7 +141,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
         sections: vec![
             Section::new("system", "The market").with(Block::Facts(vec![
                 fact("Liquidated notional", Format::Usd, s.liquidated_notional),
-                fact("Accounts liquidated", Format::Number, s.accounts_liquidated),
+                fact("Accounts liquidated", Format::Count, s.accounts_liquidated),
                 fact("Bad debt", Format::Usd, s.bad_debt),
                 fact("Forced selling", Format::Usd, s.forced_selling),
                 fact(
@@ -135,11 +149,7 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
                     Format::Usd,
                     s.peak_24h_liquidated_notional,
                 ),
-                fact(
-                    "Cascade rounds",
-                    Format::Number,
-                    f64::from(s.cascade_rounds),
-                ),
+                fact("Cascade rounds", Format::Count, f64::from(s.cascade_rounds)),
             ])),
             outcomes(&report.cohorts, &report.assets),
             prices,
@@ -354,6 +364,17 @@ fn metric_against(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(x, _)| {
             (lo.min(x), hi.max(x))
         });
+    // A metric spanning orders of magnitude (a probability from 0.01% to 100% against a 1%
+    // target) is drawn on a log scale, where the target and its neighbours stay visible.
+    let positive = points
+        .iter()
+        .map(|p| p.1)
+        .chain(std::iter::once(sweep.threshold))
+        .filter(|&y| y > 0.0);
+    let (least, most) = positive.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| {
+        (lo.min(y), hi.max(y))
+    });
+    let y_log = most / least >= 100.0;
     let mut series = Vec::new();
     if let Some(band) = band {
         series.push(Series::Band {
@@ -379,15 +400,20 @@ fn metric_against(
     }
     Figure {
         name: sweep.name.to_string(),
-        caption: "The target metric at every value tried; the dashed line is the target, the \
-                  vertical line the value found."
-            .to_string(),
+        caption: format!(
+            "The target metric at every value tried; the dashed line is the target, the \
+             vertical line the value found{}.",
+            if y_log {
+                ", on a log scale (values of 0 are not drawn)"
+            } else {
+                ""
+            }
+        ),
         panels: vec![Chart {
             title: sweep.title.clone(),
             x: sweep.x,
             y: sweep.y,
-            y_log: false,
-            legend: Legend::UpperLeft,
+            y_log,
             series,
         }],
         title: sweep.title,
@@ -402,15 +428,15 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     table.column("initial_equity", "Equity at start", Format::Usd);
     table.column("loss", "Loss", Format::Usd);
     table.column("liquidated_notional", "Liquidated", Format::Usd);
-    table.column("accounts_liquidated", "Accounts liquidated", Format::Number);
+    table.column("accounts_liquidated", "Accounts liquidated", Format::Count);
     table.column("bad_debt", "Bad debt", Format::Usd);
     table.column(
         "first_liquidation_step",
         "First liquidation (step)",
         Format::Number,
     );
-    table.column("buckets_liquidated", "Buckets liquidated", Format::Number);
-    table.column("buckets", "Buckets", Format::Number);
+    table.column("buckets_liquidated", "Buckets liquidated", Format::Count);
+    table.column("buckets", "Buckets", Format::Count);
     table.column("net_flow", "Net flow", Format::Usd);
     table.column(
         "peak_24h_liquidated_notional",
@@ -418,7 +444,9 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         Format::Usd,
     );
     table.column("peak_24h_selling", "Most sold in 24 h", Format::Usd);
-    for (name, c) in &cohorts.0 {
+    let mut by_loss: Vec<_> = cohorts.0.iter().collect();
+    by_loss.sort_by(|a, b| b.1.loss.total_cmp(&a.1.loss));
+    for (name, c) in by_loss {
         table.row(vec![
             name.as_str().into(),
             c.kind.as_str().into(),
@@ -435,6 +463,30 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
             c.peak_24h_selling.into(),
         ]);
     }
+    table.view(
+        "Losses and liquidations per cohort, largest loss first",
+        &[
+            "kind",
+            "initial_equity",
+            "loss",
+            "liquidated_notional",
+            "accounts_liquidated",
+            "bad_debt",
+            "first_liquidation_step",
+        ],
+        |_| true,
+    );
+    table.view(
+        "Flows per cohort: buckets liquidated, net flow, the busiest 24 hours",
+        &[
+            "buckets_liquidated",
+            "buckets",
+            "net_flow",
+            "peak_24h_liquidated_notional",
+            "peak_24h_selling",
+        ],
+        |_| true,
+    );
     let mut moves = Table::new("assets", "What the path did to each asset");
     moves.column("asset", "Asset", Format::Number);
     moves.column("initial_price", "Price at start", Format::Usd);
@@ -442,7 +494,7 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     moves.column("return", "Return", Format::Percent);
     moves.column("exogenous_return", "Exogenous return", Format::Percent);
     moves.column("impact_return", "Impact of the flows", Format::Percent);
-    moves.column("amplification", "Amplification (log)", Format::Number);
+    moves.column("amplification", "Amplification (log)", Format::Multiple);
     moves.column("max_drawdown", "Max drawdown", Format::Percent);
     moves.column("peak_impact_return", "Peak impact", Format::Percent);
     for (name, a) in &assets.0 {
@@ -472,12 +524,12 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
 /// Every cascade round's liquidations, in order.
 fn cascade_table(events: &[LiquidationEvent]) -> Table {
     let mut table = Table::new("cascade", "Liquidations, round by round");
-    table.column("step", "Step", Format::Number);
-    table.column("round", "Round", Format::Number);
+    table.column("step", "Step", Format::Count);
+    table.column("round", "Round", Format::Count);
     table.column("cohort", "Cohort", Format::Number);
     table.column("buckets", "Buckets", Format::Number);
     table.column("notional", "Notional", Format::Usd);
-    table.column("accounts", "Accounts", Format::Number);
+    table.column("accounts", "Accounts", Format::Count);
     for e in events {
         table.row(vec![
             f64::from(e.step).into(),
@@ -510,6 +562,25 @@ fn value_format(report: &CalibrationReport) -> Format {
     }
 }
 
+/// The hours of the path spent in the stress regime, shaded.
+fn stress_spans(model: &Model, record: &PathRecord) -> Series {
+    let mut spans: Vec<(f64, f64)> = Vec::new();
+    for s in record.steps.iter().filter(|s| s.stress) {
+        let (from, to) = (f64::from(s.step - 1), f64::from(s.step));
+        let (from, to) = (from * model.step_hours, to * model.step_hours);
+        match spans.last_mut() {
+            Some(last) if last.1 == from => last.1 = to,
+            _ => spans.push((from, to)),
+        }
+    }
+    Series::Spans {
+        label: "stress regime".to_string(),
+        spans,
+        color: TARGET_COLOR,
+        shade: 0.12,
+    }
+}
+
 fn hours_axis() -> Axis {
     Axis {
         label: "hours since the start".to_string(),
@@ -530,7 +601,7 @@ fn fact(label: &str, format: Format, value: f64) -> (String, String) {
     (label.to_string(), format.show(value))
 }
 
-/// A number, or an empty cell where there is none.
+/// A number, or a not-applicable cell where there is none.
 fn optional(value: Option<f64>) -> Cell {
-    value.map_or_else(|| Cell::Text(String::new()), Cell::Number)
+    value.map_or(Cell::NotApplicable, Cell::Number)
 }

@@ -17,10 +17,10 @@ use super::path::{
 };
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
-use crate::report::format::Format;
+use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
 use crate::report::tables::{Cell, Table};
-use crate::report::terminal::usd;
+use crate::report::terminal::text_table;
 
 /// Runs `shocks` (one row per step) through `model`.
 pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {
@@ -69,85 +69,117 @@ impl ReplayReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "firesale replay: {} with the moves of {} — {} steps of {} h ({} in stress)",
-            self.scenario, self.shocks, self.steps, self.step_hours, self.stress_steps
+            "firesale replay: {} with the moves of {} — {} steps of {} ({} in stress)",
+            self.scenario,
+            self.shocks,
+            self.steps,
+            Format::Hours.show(self.step_hours),
+            self.stress_steps
         );
         let _ = writeln!(out, "\nCohorts (loss > 0 is money lost)");
+        let rows: Vec<Vec<String>> = self
+            .cohorts
+            .0
+            .iter()
+            .map(|(name, c)| {
+                vec![
+                    name.clone(),
+                    c.kind.clone(),
+                    usd(c.loss),
+                    Format::Percent.show(c.loss / c.initial_equity),
+                    usd(c.liquidated_notional),
+                    Format::Count.show(c.accounts_liquidated),
+                    usd(c.bad_debt),
+                    c.first_liquidation_step
+                        .map_or("–".to_string(), |step| format!("step {step}")),
+                    usd(c.peak_24h_liquidated_notional),
+                    usd(c.peak_24h_selling),
+                ]
+            })
+            .collect();
+        out.push_str(&text_table(
+            &[
+                "cohort",
+                "kind",
+                "loss",
+                "loss/equity",
+                "liq notional",
+                "accounts liq",
+                "bad debt",
+                "first liq",
+                "peak 24h liq",
+                "peak 24h sold",
+            ],
+            &rows,
+            2,
+        ));
         let _ = writeln!(
             out,
-            "  {:<24} {:>13} {:>11} {:>8} {:>12} {:>12} {:>11} {:>10} {:>12} {:>12}",
-            "cohort",
-            "kind",
-            "loss",
-            "loss %",
-            "liq notional",
-            "accounts liq",
-            "bad debt",
-            "first liq",
-            "peak 24h liq",
-            "peak 24h sold"
+            "\nAssets (1 + return = (1 + exogenous)(1 + impact); amplification = total / exogenous log move)"
         );
-        for (name, c) in &self.cohorts.0 {
-            let first = c
-                .first_liquidation_step
-                .map_or("-".to_string(), |step| format!("step {step}"));
-            let _ = writeln!(
-                out,
-                "  {:<24} {:>13} {:>11} {:>7.2}% {:>12} {:>12.0} {:>11} {:>10} {:>12} {:>12}",
-                name,
-                c.kind,
-                usd(c.loss),
-                100.0 * c.loss / c.initial_equity,
-                usd(c.liquidated_notional),
-                c.accounts_liquidated,
-                usd(c.bad_debt),
-                first,
-                usd(c.peak_24h_liquidated_notional),
-                usd(c.peak_24h_selling),
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\nAssets (total move = exogenous move + forced-selling impact, in log terms; amplification = total / exogenous)"
-        );
-        let _ = writeln!(
-            out,
-            "  {:<8} {:>12} {:>12} {:>10} {:>11} {:>11} {:>9} {:>9} {:>12}",
-            "asset",
-            "start",
-            "end",
-            "return",
-            "exogenous",
-            "impact",
-            "ampl.",
-            "max DD",
-            "peak impact"
-        );
-        for (name, a) in &self.assets.0 {
-            let amplification = a
-                .amplification
-                .map_or("-".to_string(), |x| format!("{x:.3}×"));
-            let _ = writeln!(
-                out,
-                "  {:<8} {:>12.2} {:>12.2} {:>10} {:>11} {:>11} {:>9} {:>9} {:>12}",
-                name,
-                a.initial_price,
-                a.final_price,
-                percent(a.return_),
-                percent(a.exogenous_return),
-                percent(a.impact_return),
-                amplification,
-                format!("{:.2}%", 100.0 * a.max_drawdown),
-                percent(a.peak_impact_return),
-            );
-        }
+        let assets = &self.assets.0;
+        let percents = |f: fn(&AssetOutcome) -> f64| {
+            Format::Percent.column(&assets.iter().map(|(_, a)| f(a)).collect::<Vec<_>>())
+        };
+        let columns = [
+            Format::Usd.column(
+                &assets
+                    .iter()
+                    .map(|(_, a)| a.initial_price)
+                    .collect::<Vec<_>>(),
+            ),
+            Format::Usd.column(
+                &assets
+                    .iter()
+                    .map(|(_, a)| a.final_price)
+                    .collect::<Vec<_>>(),
+            ),
+            percents(|a| a.return_),
+            percents(|a| a.exogenous_return),
+            percents(|a| a.impact_return),
+            Format::Multiple.column(
+                &assets
+                    .iter()
+                    .map(|(_, a)| a.amplification.unwrap_or(f64::NAN))
+                    .collect::<Vec<_>>(),
+            ),
+            percents(|a| a.max_drawdown),
+            percents(|a| a.peak_impact_return),
+        ];
+        let rows: Vec<Vec<String>> = assets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, a))| {
+                let mut row = vec![name.clone()];
+                row.extend(columns.iter().map(|column| column[i].clone()));
+                if a.amplification.is_none() {
+                    row[6] = "–".to_string();
+                }
+                row
+            })
+            .collect();
+        out.push_str(&text_table(
+            &[
+                "asset",
+                "start",
+                "end",
+                "return",
+                "exogenous",
+                "impact",
+                "ampl.",
+                "max DD",
+                "peak impact",
+            ],
+            &rows,
+            1,
+        ));
         let s = &self.system;
         let _ = writeln!(out, "\nSystem");
         let _ = writeln!(
             out,
-            "  liquidated notional {} ({} accounts, bad debt {}); most in 24 h: {}",
+            "  liquidated notional {} ({}, bad debt {}); most in 24 h: {}",
             usd(s.liquidated_notional),
-            s.accounts_liquidated.round(),
+            counted(s.accounts_liquidated.round(), "account"),
             usd(s.bad_debt),
             usd(s.peak_24h_liquidated_notional),
         );
@@ -172,11 +204,6 @@ impl ReplayReport {
     }
 }
 
-/// `+1.23%`.
-pub fn percent(value: f64) -> String {
-    format!("{:+.2}%", 100.0 * value)
-}
-
 /// The per-step table, `--steps-out` as CSV and steps.csv of `--out`: one row per step with
 /// the regime, then per asset its price (USD), cumulative exogenous return and impact return,
 /// then per cohort its flow (signed USD, negative: sold), liquidated notional and accounts
@@ -184,7 +211,7 @@ pub fn percent(value: f64) -> String {
 /// rounds.
 pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
     let mut table = Table::new("steps", "The path step by step");
-    table.column("step", "Step", Format::Number);
+    table.column("step", "Step", Format::Count);
     table.column("regime", "Regime", Format::Number);
     for asset in &model.assets {
         let name = &asset.name;

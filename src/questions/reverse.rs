@@ -21,15 +21,13 @@ use super::input::{asset_index, parse_amount, unknown};
 use super::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
 };
-use super::replay::percent;
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, LIQUIDATED_NOTIONAL, LOSS, has_liquidations,
 };
 use crate::model::Model;
-use crate::report::format::Format;
+use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
-use crate::report::terminal::usd;
 use crate::{Error, Result};
 
 /// Scales tried evenly over (0, max] before bisecting.
@@ -139,7 +137,7 @@ impl Target {
     /// The unit of the metric's values.
     pub fn unit(&self) -> Format {
         if self.metric_index == ACCOUNTS_LIQUIDATED {
-            Format::Number
+            Format::Count
         } else {
             Format::Usd
         }
@@ -148,7 +146,7 @@ impl Target {
     /// A value of the metric for people.
     fn format(&self, value: f64) -> String {
         if self.metric_index == ACCOUNTS_LIQUIDATED {
-            format!("{value:.0}")
+            Format::Count.show(value)
         } else {
             usd(value)
         }
@@ -490,16 +488,16 @@ impl ReverseReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "firesale reverse: {} — shock {} in one step, then the rest of one day ({} steps of {} h, {}); target {}",
+            "firesale reverse: {} — shock {} in one step, then the rest of one day ({} steps of {}, {}); target {}",
             self.scenario,
             self.shock
                 .0
                 .iter()
-                .map(|(name, ret)| format!("{name} {}", percent(*ret)))
+                .map(|(name, ret)| format!("{name} {}", Format::Percent.show(*ret)))
                 .collect::<Vec<_>>()
                 .join(", "),
             self.steps,
-            self.step_hours,
+            Format::Hours.show(self.step_hours),
             self.regime,
             self.target.expression
         );
@@ -509,13 +507,13 @@ impl ReverseReport {
             for event in &self.liquidations {
                 let _ = writeln!(
                     out,
-                    "  step {:>3} round {:>2}  {:<24} {:>3} buckets {:>11} {:>12.0} accounts",
+                    "  step {:>3} round {:>2}  {:<24} {:>3} buckets {:>11} {:>18}",
                     event.step,
                     event.round,
                     event.cohort,
                     event.buckets,
                     usd(event.notional),
-                    event.accounts
+                    counted(event.accounts, "account")
                 );
             }
         }
@@ -536,9 +534,9 @@ impl ReverseReport {
                     out,
                     "  {:<8} {:>9} (exogenous {:>9}, impact of the flows {:>9})",
                     name,
-                    percent(a.return_),
-                    percent(a.exogenous_return),
-                    percent(a.impact_return)
+                    Format::Percent.show(a.return_),
+                    Format::Percent.show(a.exogenous_return),
+                    Format::Percent.show(a.impact_return)
                 );
             }
         }
@@ -553,8 +551,13 @@ impl ReverseReport {
         });
         for (name, level) in levels {
             let text = match (&level.scale, &level.shock) {
-                (Some(scale), Some(shock)) => format!("×{scale:.4}: {}", shock_text(shock)),
-                _ => format!("not liquidated up to ×{:.4}", self.max_scale),
+                (Some(scale), Some(shock)) => {
+                    format!("×{}: {}", Format::Number.show(*scale), shock_text(shock))
+                }
+                _ => format!(
+                    "not liquidated up to ×{}",
+                    Format::Number.show(self.max_scale)
+                ),
             };
             let _ = writeln!(out, "  {name:<24} {text}");
         }
@@ -562,12 +565,18 @@ impl ReverseReport {
     }
 }
 
-/// `BTC -12.34% (to 70,128.00), ETH …`.
+/// `BTC -12.3% (to $70.1K), ETH …`.
 fn shock_text(shock: &Named<ShockedAsset>) -> String {
     shock
         .0
         .iter()
-        .map(|(name, s)| format!("{name} {} (to {:.2})", percent(s.return_), s.price))
+        .map(|(name, s)| {
+            format!(
+                "{name} {} (to {})",
+                Format::Percent.show(s.return_),
+                usd(s.price)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -47,6 +47,8 @@ pub enum Block {
     Text(String),
     /// Headline numbers, shown as a grid of (label, value).
     Facts(Vec<(String, String)>),
+    /// Terms and their definitions, one click away (folded under "Definitions").
+    Definitions(Vec<(String, String)>),
     /// A table shown on the page and written as CSV.
     Table(Table),
     /// A table too large to read on a page: written as CSV and linked.

@@ -4,10 +4,13 @@
 //! parameter sweeps) is made of lines, shaded bands, bars and marker lines on two axes, so
 //! one drawing routine serves them all and both backends.
 //!
-//! Text is drawn with DejaVu Sans compiled into the binary (`assets/fonts/`), so the PNGs
-//! look the same on every machine and need no fontconfig or installed font.
+//! Every legend sits in a strip under its panel, never over the data. The PNG is the SVG
+//! rasterised by resvg, with DejaVu Sans compiled into the binary (`assets/fonts/`) and shaped
+//! properly (kerning, glyph bearings), so the PNGs look the same on every machine, need no
+//! fontconfig or installed font, and match the SVG. (plotters' own bitmap text drops each
+//! glyph's left bearing and rounds its baseline: "B TC", "0·1".)
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -49,7 +52,8 @@ pub struct Figure {
     pub panels: Vec<Chart>,
 }
 
-/// One panel: axes, series and a legend.
+/// One panel: axes, series, and a legend under it. A panel titled as its figure shows the
+/// title once.
 #[derive(Debug, Clone)]
 pub struct Chart {
     pub title: String,
@@ -57,7 +61,6 @@ pub struct Chart {
     pub y: Axis,
     /// Logarithmic y axis (decades); values ≤ 0 are left out.
     pub y_log: bool,
-    pub legend: Legend,
     pub series: Vec<Series>,
 }
 
@@ -65,15 +68,6 @@ pub struct Chart {
 pub struct Axis {
     pub label: String,
     pub format: Format,
-}
-
-/// Where a chart's legend sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Legend {
-    UpperLeft,
-    UpperRight,
-    LowerLeft,
-    LowerRight,
 }
 
 /// What a chart draws; `color` indexes a fixed palette (wrapping).
@@ -103,6 +97,26 @@ pub enum Series {
     },
     /// A vertical line across the chart at `x` (a VaR level, a chosen parameter value).
     Marker { label: String, x: f64, color: usize },
+    /// Shaded stretches of x across the whole height (the stress hours of a path), under
+    /// everything else: (x from, x to).
+    Spans {
+        label: String,
+        spans: Vec<(f64, f64)>,
+        color: usize,
+        shade: f64,
+    },
+}
+
+impl Series {
+    fn label(&self) -> &str {
+        match self {
+            Series::Line { label, .. }
+            | Series::Band { label, .. }
+            | Series::Bars { label, .. }
+            | Series::Marker { label, .. }
+            | Series::Spans { label, .. } => label,
+        }
+    }
 }
 
 /// A figure drawn both ways.
@@ -113,31 +127,59 @@ pub struct Rendered {
 }
 
 impl Figure {
-    /// Draws the figure as SVG text and as PNG bytes.
+    /// Draws the figure as SVG text and as PNG bytes (the SVG rasterised).
     pub fn render(&self) -> Result<Rendered> {
         register_font()?;
         let failed = |error: String| {
             Error::Runtime(format!("cannot draw the figure '{}': {error}", self.name))
         };
-        let (width, height) = FIGURE_SIZE;
         let mut svg = String::new();
         draw(
             SVGBackend::with_string(&mut svg, FIGURE_SIZE).into_drawing_area(),
             self,
         )
         .map_err(|e| failed(e.to_string()))?;
-        let mut rgb = vec![0; 3 * width as usize * height as usize];
-        draw(
-            BitMapBackend::with_buffer(&mut rgb, FIGURE_SIZE).into_drawing_area(),
-            self,
-        )
-        .map_err(|e| failed(e.to_string()))?;
-        let png = encode_png(&rgb, width, height).map_err(|e| failed(e.to_string()))?;
+        let png = rasterize(&svg).map_err(failed)?;
         Ok(Rendered { svg, png })
     }
 }
 
-/// Registers the bundled font once per process.
+/// The fonts resvg draws SVG text with: the bundled DejaVu Sans as every sans-serif.
+fn font_database() -> Arc<resvg::usvg::fontdb::Database> {
+    static FONTS: OnceLock<Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
+    FONTS
+        .get_or_init(|| {
+            let mut fonts = resvg::usvg::fontdb::Database::new();
+            fonts.load_font_data(DEJAVU_SANS.to_vec());
+            fonts.set_sans_serif_family("DejaVu Sans");
+            Arc::new(fonts)
+        })
+        .clone()
+}
+
+/// The SVG `svg` as an RGB PNG on white.
+fn rasterize(svg: &str) -> std::result::Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let options = usvg::Options {
+        fontdb: font_database(),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| e.to_string())?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| "an empty image".to_string())?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    // Opaque on white, so the premultiplied RGBA is plain RGB and alpha 255.
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|pixel| [pixel[0], pixel[1], pixel[2]])
+        .collect();
+    encode_png(&rgb, size.width(), size.height()).map_err(|e| e.to_string())
+}
+
+/// Registers the bundled font with plotters once per process (it measures text with it).
 fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let registered = *REGISTERED.get_or_init(|| {
@@ -170,10 +212,14 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, figure: &Figure) -> Dr
     let body = root.titled(&figure.title, (FONT, 24))?;
     let panels = body.split_evenly((1, figure.panels.len().max(1)));
     for (area, chart) in panels.iter().zip(&figure.panels) {
-        draw_chart(area, chart)?;
+        let title = (chart.title != figure.title).then_some(chart.title.as_str());
+        draw_chart(area, chart, title)?;
     }
     root.present()
 }
+
+/// The most decades a log axis spans, down from its top.
+const LOG_DECADES: f64 = 6.0;
 
 /// The plotted ranges of a chart; on a log axis y is plotted as log10(y).
 struct Frame {
@@ -204,12 +250,15 @@ impl Frame {
                     }
                 }
                 Series::Marker { x, .. } => xs.push(*x),
+                Series::Spans { spans, .. } => xs.extend(spans.iter().flat_map(|s| [s.0, s.1])),
             }
         }
         let y_plotted: Vec<f64> = ys.iter().filter_map(|&y| plot_y(chart.y_log, y)).collect();
         let y = if chart.y_log {
             let (lo, hi) = extent(&y_plotted).unwrap_or((-1.0, 0.0));
-            let (lo, hi) = (lo.floor(), hi.ceil());
+            // At most LOG_DECADES decades: a band whose lower edge is nearly 0 would
+            // otherwise squeeze the data into the top of the axis.
+            let (lo, hi) = (lo.floor().max(hi.ceil() - LOG_DECADES), hi.ceil());
             lo..if hi > lo { hi } else { lo + 1.0 }
         } else {
             padded(extent(&y_plotted), 0.06, true)
@@ -222,8 +271,14 @@ impl Frame {
     }
 
     /// Where `y` sits on the plotted axis, or `None` where a log axis cannot show it.
+    /// (On a log axis, values below its bottom sit on it.)
     fn y(&self, y: f64) -> Option<f64> {
-        plot_y(self.y_log, y)
+        let plotted = plot_y(self.y_log, y)?;
+        Some(if self.y_log {
+            plotted.max(self.y.start)
+        } else {
+            plotted
+        })
     }
 
     /// A plotted y back in data units, for the axis labels.
@@ -275,16 +330,66 @@ fn tint(color: RGBColor, shade: f64) -> RGBColor {
 
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
+/// Font size of legends and tick labels.
+const SMALL_TEXT: u32 = 13;
+/// Height of one legend row, and the swatch width before each label.
+const LEGEND_ROW: u32 = 20;
+const SWATCH: i32 = 22;
+
+/// The legend's entries placed in rows across `width` px: (row, x) of each.
+fn legend_layout<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[&str],
+    width: u32,
+) -> Vec<(u32, i32)> {
+    let font = TextStyle::from((FONT, SMALL_TEXT).into_font());
+    let (mut row, mut x) = (0, 0);
+    labels
+        .iter()
+        .map(|label| {
+            let text = area
+                .estimate_text_size(label, &font)
+                .map_or(0, |(w, _)| w as i32);
+            let entry = SWATCH + 6 + text + 18;
+            if x > 0 && x + entry > width as i32 {
+                row += 1;
+                x = 0;
+            }
+            let at = (row, x);
+            x += entry;
+            at
+        })
+        .collect()
+}
+
+fn draw_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    title: Option<&str>,
+) -> DrawResult<DB> {
+    const MARGIN: u32 = 14;
+    let labelled: Vec<&Series> = chart
+        .series
+        .iter()
+        .filter(|s| !s.label().is_empty())
+        .collect();
+    let labels: Vec<&str> = labelled.iter().map(|s| s.label()).collect();
+    let (width, height) = area.dim_in_pixel();
+    let layout = legend_layout(area, &labels, width - 2 * MARGIN);
+    let rows = layout.last().map_or(0, |&(row, _)| row + 1);
+    let (plot_area, legend_area) = area.split_vertically(height - rows * LEGEND_ROW - 6);
     let frame = Frame::of(chart);
-    let mut plot = ChartBuilder::on(area)
-        .caption(&chart.title, (FONT, 18))
-        .margin(14)
+    let mut builder = ChartBuilder::on(&plot_area);
+    if let Some(title) = title {
+        builder.caption(title, (FONT, 18));
+    }
+    let mut plot = builder
+        .margin(MARGIN)
         .x_label_area_size(46)
         .y_label_area_size(80)
         .build_cartesian_2d(frame.x.clone(), frame.y.clone())?;
-    let x_label = |x: &f64| chart.x.format.show(*x);
-    let y_label = |y: &f64| chart.y.format.show(frame.unplot_y(*y));
+    let x_label = |x: &f64| chart.x.format.tick(*x);
+    let y_label = |y: &f64| chart.y.format.tick(frame.unplot_y(*y));
     // On a log axis, one label per decade.
     let y_labels = if frame.y_log {
         (frame.y.end - frame.y.start) as usize + 1
@@ -298,28 +403,67 @@ fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) 
         .y_labels(y_labels)
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
-        .label_style((FONT, 13))
+        .label_style((FONT, SMALL_TEXT))
         .axis_desc_style((FONT, 15))
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
-    for series in &chart.series {
+    // Shaded stretches first, so that everything else is drawn over them.
+    let (spans, others): (Vec<&Series>, Vec<&Series>) = chart
+        .series
+        .iter()
+        .partition(|s| matches!(s, Series::Spans { .. }));
+    for series in spans.into_iter().chain(others) {
         draw_series(&mut plot, &frame, series)?;
     }
-    if !chart.series.is_empty() {
-        plot.configure_series_labels()
-            .position(match chart.legend {
-                Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
-                Legend::UpperRight => SeriesLabelPosition::UpperRight,
-                Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
-                Legend::LowerRight => SeriesLabelPosition::LowerRight,
-            })
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(190, 190, 190))
-            .label_font((FONT, 13))
-            .draw()?;
+    let text = TextStyle::from((FONT, SMALL_TEXT).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ),
+    );
+    for (series, &(row, x)) in labelled.iter().zip(&layout) {
+        let x = MARGIN as i32 + x;
+        let y = (row * LEGEND_ROW + LEGEND_ROW / 2) as i32;
+        draw_swatch(&legend_area, series, (x, y))?;
+        legend_area.draw_text(series.label(), &text, (x + SWATCH + 6, y))?;
     }
     Ok(())
+}
+
+/// The legend's sample of `series`, `SWATCH` px wide, centred on the row at `y`.
+fn draw_swatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    series: &Series,
+    (x, y): (i32, i32),
+) -> DrawResult<DB> {
+    match series {
+        Series::Line { color, dashed, .. } => {
+            let style = PALETTE[color % PALETTE.len()].stroke_width(2);
+            if *dashed {
+                area.draw(&PathElement::new(vec![(x, y), (x + 8, y)], style))?;
+                area.draw(&PathElement::new(vec![(x + 13, y), (x + SWATCH, y)], style))
+            } else {
+                area.draw(&PathElement::new(vec![(x, y), (x + SWATCH, y)], style))
+            }
+        }
+        Series::Band { color, shade, .. } | Series::Spans { color, shade, .. } => {
+            let fill = tint(PALETTE[color % PALETTE.len()], *shade).filled();
+            area.draw(&Rectangle::new([(x, y - 6), (x + SWATCH, y + 6)], fill))
+        }
+        Series::Bars { color, .. } => {
+            let fill = PALETTE[color % PALETTE.len()].mix(0.75).filled();
+            area.draw(&Rectangle::new([(x, y - 6), (x + SWATCH, y + 6)], fill))
+        }
+        Series::Marker { color, .. } => {
+            let style = PALETTE[color % PALETTE.len()].stroke_width(2);
+            let middle = x + SWATCH / 2;
+            area.draw(&PathElement::new(
+                vec![(middle, y - 7), (middle, y + 7)],
+                style,
+            ))
+        }
+    }
 }
 
 fn draw_series<'a, DB: DrawingBackend + 'a>(
@@ -329,10 +473,10 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
 ) -> DrawResult<DB> {
     match series {
         Series::Line {
-            label,
             points,
             color,
             dashed,
+            ..
         } => {
             let style = PALETTE[color % PALETTE.len()].stroke_width(2);
             let points = points
@@ -340,24 +484,16 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 .filter_map(|&(x, y)| Some((x, frame.y(y)?)))
                 .collect::<Vec<_>>();
             if *dashed {
-                plot.draw_series(DashedLineSeries::new(points, 9, 5, style))?
-                    .label(label)
-                    .legend(move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (7, 0)], style)
-                            + PathElement::new(vec![(12, 0), (19, 0)], style)
-                    });
+                plot.draw_series(DashedLineSeries::new(points, 9, 5, style))?;
             } else {
-                plot.draw_series(LineSeries::new(points, style))?
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 19, y)], style));
+                plot.draw_series(LineSeries::new(points, style))?;
             }
         }
         Series::Band {
-            label,
             points,
             color,
             shade,
+            ..
         } => {
             let fill = tint(PALETTE[color % PALETTE.len()], *shade).filled();
             let bottom = frame.y.start;
@@ -371,29 +507,34 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
             plot.draw_series(std::iter::once(Polygon::new(
                 upper.chain(lower).collect::<Vec<_>>(),
                 fill,
-            )))?
-            .label(label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 19, y + 6)], fill));
+            )))?;
         }
-        Series::Bars { label, bars, color } => {
+        Series::Bars { bars, color, .. } => {
             let fill = PALETTE[color % PALETTE.len()].mix(0.75).filled();
             let base = if frame.y_log { frame.y.start } else { 0.0 };
             let rectangles = bars.iter().filter_map(|&(from, to, height)| {
                 let top = frame.y(height)?;
                 Some(Rectangle::new([(from, base), (to, top)], fill))
             });
-            plot.draw_series(rectangles)?
-                .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 19, y + 6)], fill));
+            plot.draw_series(rectangles)?;
         }
-        Series::Marker { label, x, color } => {
+        Series::Marker { x, color, .. } => {
             let style = PALETTE[color % PALETTE.len()].stroke_width(2);
             plot.draw_series(LineSeries::new(
                 [(*x, frame.y.start), (*x, frame.y.end)],
                 style,
-            ))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x + 9, y - 7), (x + 9, y + 7)], style));
+            ))?;
+        }
+        Series::Spans {
+            spans,
+            color,
+            shade,
+            ..
+        } => {
+            let fill = tint(PALETTE[color % PALETTE.len()], *shade).filled();
+            plot.draw_series(spans.iter().map(|&(from, to)| {
+                Rectangle::new([(from, frame.y.start), (to, frame.y.end)], fill)
+            }))?;
         }
     }
     Ok(())

@@ -24,16 +24,27 @@ nav a, a { color: #1f5f99; }
 .facts div { background: #f4f6f8; border-radius: 4px; padding: 8px 12px; }
 .facts dt { font-size: 0.85em; color: #4a5560; }
 .facts dd { margin: 2px 0 0; font-size: 1.15em; font-weight: bold; }
+.lead { font-size: 1.1em; }
+details.definitions { background: #f8f9fa; border-left: 3px solid #b8c2cc; padding: 6px 12px;
+  margin: 8px 0; font-size: 0.9em; }
+details.definitions summary { cursor: pointer; color: #1f5f99; }
+details.definitions dt { font-weight: bold; margin-top: 6px; }
+details.definitions dd { margin: 0 0 0 16px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 4px 0 12px; }
-th, td { padding: 3px 8px; border-bottom: 1px solid #e3e6e9; white-space: nowrap; }
-th { background: #eef1f4; text-align: left; position: sticky; top: 0; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 8px; border-bottom: 1px solid #e3e6e9; }
+th { background: #eef1f4; text-align: left; vertical-align: bottom; max-width: 11em; }
+th.number { text-align: right; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.text { max-width: 28em; }
 figure { margin: 16px 0 24px; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e3e6e9; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e3e6e9; box-sizing: border-box; }
 figcaption { color: #4a5560; font-size: 0.9em; margin-top: 4px; }
 footer { margin-top: 40px; font-size: 0.85em; color: #4a5560; }
-@media print { nav { display: none; } figure, table { break-inside: avoid; } }
+@page { size: A4; margin: 12mm; }
+@media print { nav { display: none; } body { max-width: none; padding: 0; font-size: 10pt; }
+  table { font-size: 8pt; } th, td { padding: 2px 4px; } figure, table { break-inside: avoid; }
+  details.definitions > * { display: block; } }
 ";
 
 /// The page's HTML; `rendered` holds the report's figures drawn, in page order.
@@ -86,7 +97,8 @@ fn write_section<'a>(
     for block in &section.blocks {
         match block {
             Block::Text(text) => {
-                let _ = writeln!(html, "<p>{}</p>", escape(text));
+                let lines: Vec<String> = text.lines().map(escape).collect();
+                let _ = writeln!(html, "<p>{}</p>", lines.join("<br>\n"));
             }
             Block::Facts(facts) => {
                 html.push_str("<dl class=\"facts\">\n");
@@ -99,6 +111,20 @@ fn write_section<'a>(
                     );
                 }
                 html.push_str("</dl>\n");
+            }
+            Block::Definitions(terms) => {
+                html.push_str(
+                    "<details class=\"definitions\">\n<summary>Definitions</summary>\n<dl>\n",
+                );
+                for (term, definition) in terms {
+                    let _ = writeln!(
+                        html,
+                        "<dt>{}</dt><dd>{}</dd>",
+                        escape(term),
+                        escape(definition)
+                    );
+                }
+                html.push_str("</dl>\n</details>\n");
             }
             Block::Table(table) => write_table(html, table),
             Block::DataFile(table) => {
@@ -123,36 +149,49 @@ fn write_section<'a>(
 }
 
 fn write_table(html: &mut String, table: &Table) {
-    let _ = write!(
-        html,
-        "<figure class=\"table\">\n<figcaption>{} — <a href=\"{}\">CSV</a></figcaption>\n\
-         <div class=\"scroll\"><table>\n<thead><tr>",
-        escape(&table.title),
-        escape(&table.file_name())
-    );
-    for column in &table.columns {
-        let _ = write!(html, "<th>{}</th>", escape(&column.heading));
-    }
-    html.push_str("</tr></thead>\n<tbody>\n");
-    for row in &table.rows {
-        html.push_str("<tr>");
-        for (cell, column) in row.iter().zip(&table.columns) {
-            match cell {
-                Cell::Text(text) => {
-                    let _ = write!(html, "<td>{}</td>", escape(text));
-                }
-                Cell::Number(value) => {
-                    let _ = write!(
-                        html,
-                        "<td class=\"number\">{}</td>",
-                        escape(&column.format.show(*value))
-                    );
-                }
-            }
+    for view in table.page_views() {
+        let rows: Vec<usize> = view
+            .rows
+            .clone()
+            .unwrap_or_else(|| (0..table.rows.len()).collect());
+        let shown: Vec<Vec<String>> = view
+            .columns
+            .iter()
+            .map(|&c| table.shown_column(c, &rows))
+            .collect();
+        let _ = write!(
+            html,
+            "<figure class=\"table\">\n<figcaption>{} — <a href=\"{}\">CSV</a></figcaption>\n\
+             <div class=\"scroll\"><table>\n<thead><tr>",
+            escape(&view.title),
+            escape(&table.file_name())
+        );
+        let numeric = |c: usize| {
+            rows.iter()
+                .any(|&r| matches!(table.rows[r][c], Cell::Number(_)))
+        };
+        for &c in &view.columns {
+            let class = if numeric(c) { " class=\"number\"" } else { "" };
+            let _ = write!(
+                html,
+                "<th{class}>{}</th>",
+                escape(&table.columns[c].heading)
+            );
         }
-        html.push_str("</tr>\n");
+        html.push_str("</tr></thead>\n<tbody>\n");
+        for (i, &r) in rows.iter().enumerate() {
+            html.push_str("<tr>");
+            for (column, &c) in shown.iter().zip(&view.columns) {
+                let class = match table.rows[r][c] {
+                    Cell::Number(_) | Cell::NotApplicable => "number",
+                    Cell::Text(_) => "text",
+                };
+                let _ = write!(html, "<td class=\"{class}\">{}</td>", escape(&column[i]));
+            }
+            html.push_str("</tr>\n");
+        }
+        html.push_str("</tbody></table></div>\n</figure>\n");
     }
-    html.push_str("</tbody></table></div>\n</figure>\n");
 }
 
 fn write_figure(html: &mut String, figure: &Figure, drawn: &Rendered) {

@@ -3,7 +3,7 @@
 //! timeline, a fan chart of each asset's price, and each asset's exogenous move against the
 //! part forced selling added.
 
-use super::chart::{Axis, Chart, Figure, Legend, Series};
+use super::chart::{Axis, Chart, Figure, Series};
 use super::format::{Format, level};
 use super::summary::CohortSummary;
 use crate::engine::metrics::has_liquidations;
@@ -51,7 +51,6 @@ pub fn loss_distribution(
         x: loss_axis(),
         y: axis("share of paths", Format::Percent),
         y_log: false,
-        legend: Legend::UpperLeft,
         series: vec![
             Series::Bars {
                 label: "paths (the 0.1% largest gains are off the left edge)".to_string(),
@@ -66,9 +65,11 @@ pub fn loss_distribution(
     let tail = Chart {
         title: "Tail above the median: P(loss ≥ x), log scale".to_string(),
         x: loss_axis(),
-        y: axis("probability of a loss at least this large", Format::Number),
+        y: axis(
+            "probability of a loss at least this large",
+            Format::Probability,
+        ),
         y_log: true,
-        legend: Legend::LowerLeft,
         series: vec![
             Series::Line {
                 label: "P(loss ≥ x)".to_string(),
@@ -146,6 +147,26 @@ fn exceedance(sketch: &QuantileSketch) -> Vec<(f64, f64)> {
     points
 }
 
+/// How often prices were sketched, for captions: "every 4 h", "every step (1 h)".
+pub fn price_sampling(model: &Model, steps: &StepTotals) -> String {
+    let gaps: Vec<u32> = std::iter::once(0)
+        .chain(steps.price_steps().iter().copied())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .collect();
+    let (lo, hi) = (
+        gaps.iter().copied().min().unwrap_or(1),
+        gaps.iter().copied().max().unwrap_or(1),
+    );
+    let hours = |n: u32| Format::Hours.show(f64::from(n) * model.step_hours);
+    match (lo, hi) {
+        (1, 1) => format!("every step ({})", hours(1)),
+        (lo, hi) if lo == hi => format!("every {}", hours(lo)),
+        (lo, hi) => format!("every {} to {}", hours(lo), hours(hi)),
+    }
+}
+
 /// Hours since the start at the end of step `step`.
 fn hours(model: &Model, step: u32) -> f64 {
     f64::from(step) * model.step_hours
@@ -166,7 +187,6 @@ pub fn liquidation_timeline(model: &Model, steps: &StepTotals) -> Figure {
         x: axis("hours since the start", Format::Hours),
         y: axis("liquidated notional in the step (USD)", Format::Usd),
         y_log: false,
-        legend: Legend::UpperRight,
         series: vec![
             Series::Band {
                 label: "5–95% of paths".to_string(),
@@ -230,11 +250,10 @@ pub fn liquidation_timeline(model: &Model, steps: &StepTotals) -> Figure {
         });
     }
     let first = Chart {
-        title: "Probability of a first liquidation by hour t".to_string(),
+        title: "Probability of a first liquidation by hour t (log scale)".to_string(),
         x: axis("hours since the start", Format::Hours),
-        y: axis("share of paths liquidated by then", Format::Percent),
-        y_log: false,
-        legend: Legend::LowerRight,
+        y: axis("share of paths liquidated by then", Format::Probability),
+        y_log: true,
         series: first,
     };
     Figure {
@@ -242,7 +261,9 @@ pub fn liquidation_timeline(model: &Model, steps: &StepTotals) -> Figure {
         title: "Liquidation timeline".to_string(),
         caption: "Left: notional liquidated in each step, all cohorts together: the mean over \
                   paths, the band holding 90% of paths, and the 1-in-100 path. Right: for each \
-                  margin cohort, the share of paths on which it has had a liquidation by then."
+                  margin cohort, the share of paths on which it has had a liquidation by then, \
+                  on a log scale so that a 0.1% cohort reads as clearly as a 90% one (a cohort \
+                  never liquidated has no line)."
             .to_string(),
         panels: vec![notional, first],
     }
@@ -310,16 +331,16 @@ pub fn price_fan(stem: &str, model: &Model, steps: &StepTotals, asset: usize) ->
         name: stem.to_string(),
         title: format!("{}: price over the horizon", spec.name),
         caption: format!(
-            "Quantiles of the price of {} at each hour across all paths, after forced selling: \
+            "Quantiles of the price of {} across all paths, after forced selling, sampled {}: \
              half the paths lie in the darkest band, 90% in the middle one, 98% in the lightest.",
-            spec.name
+            spec.name,
+            price_sampling(model, steps)
         ),
         panels: vec![Chart {
             title: format!("{} price (quantiles over paths)", spec.name),
             x: axis("hours since the start", Format::Hours),
             y: axis("price (USD)", Format::Usd),
             y_log: false,
-            legend: Legend::UpperLeft,
             series,
         }],
     }
@@ -332,7 +353,7 @@ pub fn decomposition(stem: &str, model: &Model, steps: &StepTotals, asset: usize
     let total = |slot: usize, q: f64| steps.price_quantile(slot, asset, q) - 1.0;
     let exogenous = |slot: usize, q: f64| steps.exogenous_price_quantile(slot, asset, q) - 1.0;
     let mut series = vec![Series::Band {
-        label: "forced-selling effect on the 5% quantile".to_string(),
+        label: "how much deeper the 5% quantile is with forced selling".to_string(),
         points: over_price_steps(model, steps, (0.0, 0.0), |slot| {
             (total(slot, 0.05), exogenous(slot, 0.05))
         })
@@ -360,10 +381,12 @@ pub fn decomposition(stem: &str, model: &Model, steps: &StepTotals, asset: usize
         name: stem.to_string(),
         title: format!("{}: exogenous move versus forced selling", spec.name),
         caption: format!(
-            "Quantiles of the return of {} since the start with every flow (solid) and with the \
-             exogenous shocks alone (dashed: the same shocks without liquidations, fund flows or \
-             their price impact). The gap is the part of the move that forced selling caused.",
-            spec.name
+            "Quantiles of the return of {} since the start, sampled {}, with every flow \
+             (solid) and with the exogenous shocks alone (dashed: the same shocks without \
+             liquidations, fund flows or their price impact). The gap is how much deeper each \
+             quantile is because of forced selling.",
+            spec.name,
+            price_sampling(model, steps)
         ),
         panels: vec![Chart {
             title: format!(
@@ -373,7 +396,6 @@ pub fn decomposition(stem: &str, model: &Model, steps: &StepTotals, asset: usize
             x: axis("hours since the start", Format::Hours),
             y: axis("return since the start", Format::Percent),
             y_log: false,
-            legend: Legend::LowerLeft,
             series,
         }],
     }

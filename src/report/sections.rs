@@ -6,12 +6,11 @@
 use super::bundle::{Block, Report, Section, unique_slugs};
 use super::format::{Format, level};
 use super::plots;
-use super::summary::{RunSummary, TAIL_LEVELS};
+use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
 use super::tables::{Cell, Table};
 use crate::engine::metrics::{self, RunTotals, has_liquidations};
 use crate::engine::steps::StepTotals;
 use crate::model::{CohortKind, Model, Weight};
-use crate::summary::Stats;
 
 /// What a stress run's sections are made from.
 #[derive(Clone, Copy)]
@@ -72,70 +71,189 @@ pub fn warnings(summary: &RunSummary) -> Vec<String> {
     warnings
 }
 
-fn quantile(stats: &Stats, key: &str) -> f64 {
-    stats.quantiles.get(key).copied().unwrap_or(0.0)
-}
-
 fn fact(label: &str, value: String) -> (String, String) {
     (label.to_string(), value)
 }
 
-/// The numbers a committee reads first.
+/// How many cohorts and assets the first screen names.
+const FIRST_SCREEN_TOP: usize = 5;
+
+/// "week" for a 168-hour horizon, "day" for 24 hours, else "48 h horizon".
+pub fn horizon_name(hours: f64) -> String {
+    if hours == 168.0 {
+        "week".to_string()
+    } else if hours == 24.0 {
+        "day".to_string()
+    } else {
+        format!("{} horizon", Format::Hours.show(hours))
+    }
+}
+
+/// Cohorts by their 1-in-100 loss (VaR 99%) in USD, largest first.
+fn by_money_at_risk(summary: &RunSummary) -> Vec<(&String, &CohortSummary)> {
+    let mut cohorts: Vec<_> = summary.cohorts.0.iter().map(|(n, c)| (n, c)).collect();
+    cohorts.sort_by(|a, b| b.1.var["0.99"].total_cmp(&a.1.var["0.99"]));
+    cohorts
+}
+
+/// The terms the first screen uses, defined for a reader one click away.
+pub fn definitions(horizon: &str) -> Vec<(String, String)> {
+    [
+        (
+            format!("1-in-100 {horizon}"),
+            format!(
+                "The outcome exceeded on 1% of the simulated paths: a {horizon} as bad as the \
+                 worst one in a hundred. Each 1-in-100 figure is the 99% quantile of its own \
+                 metric, so two of them need not come from the same path."
+            ),
+        ),
+        (
+            "Loss".to_string(),
+            "Equity (or AUM) at the start minus equity at the end of the horizon; positive \
+             means money lost."
+                .to_string(),
+        ),
+        (
+            "VaR 99%".to_string(),
+            "The loss exceeded on 1% of paths: the 1-in-100 loss.".to_string(),
+        ),
+        (
+            "ES 99%".to_string(),
+            "Expected shortfall: the mean loss over the worst 1% of paths, at least the VaR."
+                .to_string(),
+        ),
+        (
+            "P(liquidation)".to_string(),
+            "The share of paths on which at least one account of a margin cohort is liquidated."
+                .to_string(),
+        ),
+        (
+            "Liquidated notional".to_string(),
+            "The position value closed by liquidations, summed over all margin cohorts and steps."
+                .to_string(),
+        ),
+        (
+            "Forced selling".to_string(),
+            "Everything sold under compulsion, summed over steps and cascade rounds: \
+             liquidations plus the mechanical selling of leveraged ETFs and vol-target funds \
+             (net per asset and round)."
+                .to_string(),
+        ),
+        (
+            "Forced-selling effect".to_string(),
+            format!("The {FORCED_SELLING_EFFECT}."),
+        ),
+        (
+            "Bad debt".to_string(),
+            "What liquidated accounts owed beyond their equity: a loss to the venue or broker, \
+             not part of the cohort's loss."
+                .to_string(),
+        ),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The first screen: who loses the most money in the 1-in-100 outcome, how much is
+/// liquidated and sold, which assets forced selling moved; definitions one click away.
 pub fn headline(results: &RunResults) -> Section {
     let summary = results.summary;
     let system = &summary.system;
+    let horizon = horizon_name(f64::from(summary.steps) * summary.step_hours);
+    let ranked = by_money_at_risk(summary);
+    let top = &ranked[..ranked.len().min(FIRST_SCREEN_TOP)];
+    let mut movers: Vec<_> = summary.assets.0.iter().collect();
+    movers.sort_by(|a, b| {
+        a.1.forced_selling_effect()
+            .total_cmp(&b.1.forced_selling_effect())
+    });
+    let movers: Vec<String> = movers
+        .iter()
+        .take(3)
+        .filter(|(_, asset)| asset.forced_selling_effect() < 0.0)
+        .map(|(name, asset)| {
+            format!(
+                "{name} {}",
+                Format::Percent.show(asset.forced_selling_effect())
+            )
+        })
+        .collect();
+    let mut lead = format!("In the 1-in-100 {horizon}, ");
+    let losers: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(name, cohort)| format!("{name} loses {}", Format::Usd.show(cohort.var["0.99"])))
+        .collect();
+    lead.push_str(&losers.join(", "));
+    let _ = std::fmt::Write::write_fmt(
+        &mut lead,
+        format_args!(
+            "; {} of positions are liquidated and {} is sold by forced sellers",
+            Format::Usd.show(quantile(&system.liquidated_notional, "0.99")),
+            Format::Usd.show(quantile(&system.forced_selling, "0.99")),
+        ),
+    );
+    if movers.is_empty() {
+        lead.push('.');
+    } else {
+        let _ = std::fmt::Write::write_fmt(
+            &mut lead,
+            format_args!(
+                ". Forced selling moved {} most (forced-selling effect).",
+                movers.join(", ")
+            ),
+        );
+    }
+
+    let mut table = Table::new(
+        "largest-losses",
+        format!("Largest losses in the 1-in-100 {horizon}, by money"),
+    );
+    table.column("cohort", "Cohort", Format::Number);
+    table.column("kind", "Kind", Format::Number);
+    table.column("var.0.99", "Loss, 1-in-100 (VaR 99%)", Format::Usd);
+    table.column("es.0.99", "Mean loss beyond it (ES 99%)", Format::Usd);
+    table.column("es.0.99.share", "ES 99% / equity", Format::Percent);
+    table.column("loss.mean", "Mean loss", Format::Usd);
+    table.column("p_liquidation", "P(liquidation)", Format::Probability);
+    for (name, cohort) in top {
+        table.row(vec![
+            name.as_str().into(),
+            cohort.kind.as_str().into(),
+            cohort.var["0.99"].into(),
+            cohort.es["0.99"].into(),
+            cohort.es_share().into(),
+            cohort.loss.mean.into(),
+            if cohort.can_be_liquidated() {
+                cohort.p_liquidation.into()
+            } else {
+                Cell::NotApplicable
+            },
+        ]);
+    }
+
+    let bad_debt: f64 = summary.cohorts.0.iter().map(|(_, c)| c.bad_debt.mean).sum();
     let mut facts = vec![
         fact(
-            "Paths × steps",
+            &format!("Liquidated, 1-in-100 {horizon}"),
             format!(
-                "{} × {} of {}",
-                Format::Number.show(summary.paths as f64),
-                summary.steps,
-                Format::Hours.show(summary.step_hours)
+                "{} (mean {})",
+                Format::Usd.show(quantile(&system.liquidated_notional, "0.99")),
+                Format::Usd.show(system.liquidated_notional.mean)
             ),
         ),
         fact(
-            "Horizon",
-            Format::Hours.show(f64::from(summary.steps) * summary.step_hours),
+            &format!("Forced selling, 1-in-100 {horizon}"),
+            format!(
+                "{} (mean {})",
+                Format::Usd.show(quantile(&system.forced_selling, "0.99")),
+                Format::Usd.show(system.forced_selling.mean)
+            ),
         ),
+        fact("Bad debt, mean over paths", Format::Usd.show(bad_debt)),
     ];
-    if let Some(steps) = results.steps {
-        let any = steps.liquidated_by(None).last().copied().unwrap_or(0);
-        facts.push(fact(
-            "P(any liquidation)",
-            Format::Percent.show(any as f64 / steps.paths().max(1) as f64),
-        ));
-    }
-    facts.extend([
-        fact(
-            "Liquidated notional: mean / 99%",
-            format!(
-                "{} / {}",
-                Format::Usd.show(system.liquidated_notional.mean),
-                Format::Usd.show(quantile(&system.liquidated_notional, "0.99"))
-            ),
-        ),
-        fact(
-            "Forced selling: mean / 99%",
-            format!(
-                "{} / {}",
-                Format::Usd.show(system.forced_selling.mean),
-                Format::Usd.show(quantile(&system.forced_selling, "0.99"))
-            ),
-        ),
-    ]);
-    let worst_es = summary.cohorts.0.iter().max_by(|a, b| {
-        es_share(&a.1.es, a.1.initial_equity).total_cmp(&es_share(&b.1.es, b.1.initial_equity))
-    });
-    if let Some((name, cohort)) = worst_es {
-        facts.push(fact(
-            "Worst ES 99% (share of equity)",
-            format!(
-                "{name}: {} ({})",
-                Format::Usd.show(cohort.es["0.99"]),
-                Format::Percent.show(es_share(&cohort.es, cohort.initial_equity))
-            ),
-        ));
+    if !movers.is_empty() {
+        facts.push(fact("Forced-selling effect, largest", movers.join(", ")));
     }
     let worst_fall =
         summary.assets.0.iter().min_by(|a, b| {
@@ -145,22 +263,16 @@ pub fn headline(results: &RunResults) -> Section {
         facts.push(fact(
             "Largest 1-in-100 fall",
             format!(
-                "{name}: {}",
+                "{name} {}",
                 Format::Percent.show(quantile(&asset.return_, "0.01"))
             ),
         ));
     }
-    facts.push(fact(
-        "Paths out of cascade rounds",
-        Format::Number.show(system.rounds_exhausted_paths as f64),
-    ));
-    facts.push(fact("Engine", summary.backend.adapter.clone()));
-    Section::new("summary", "Summary").with(Block::Facts(facts))
-}
-
-/// ES 99% as a share of the initial equity.
-fn es_share(es: &std::collections::BTreeMap<String, f64>, equity: f64) -> f64 {
-    es.get("0.99").copied().unwrap_or(0.0) / equity
+    Section::new("summary", "At a glance")
+        .with(Block::Text(lead))
+        .with(Block::Table(table))
+        .with(Block::Facts(facts))
+        .with(Block::Definitions(definitions(&horizon)))
 }
 
 /// The scenario as compiled: settings, assets, cohorts, jumps.
@@ -365,6 +477,7 @@ fn scenario_jumps(model: &Model) -> Table {
 
 /// Losses, tails and liquidations per cohort, and each cohort's loss distribution.
 pub fn cohorts(results: &RunResults) -> Section {
+    let summary = results.summary;
     let mut table = Table::new("cohorts", "Loss and liquidations per cohort");
     table.column("cohort", "Cohort", Format::Number);
     table.column("kind", "Kind", Format::Number);
@@ -378,20 +491,27 @@ pub fn cohorts(results: &RunResults) -> Section {
         }
     }
     table.column("es.0.99.share", "ES 99% / equity", Format::Percent);
-    table.column("p_liquidation", "P(liquidation)", Format::Percent);
+    table.column("p_liquidation", "P(liquidation)", Format::Probability);
     table.column("liquidated_notional.mean", "Liquidated (mean)", Format::Usd);
     table.column("liquidated_notional.0.99", "Liquidated (99%)", Format::Usd);
     table.column(
         "accounts_liquidated.mean",
         "Accounts liquidated (mean)",
-        Format::Number,
+        Format::Count,
     );
     table.column("bad_debt.mean", "Bad debt (mean)", Format::Usd);
     table.column("bad_debt.0.99", "Bad debt (99%)", Format::Usd);
-    table.column("p_bad_debt", "P(bad debt)", Format::Percent);
+    table.column("p_bad_debt", "P(bad debt)", Format::Probability);
     let mut figures = Vec::new();
-    let stems = unique_slugs(results.summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
-    for (c, ((name, cohort), stem)) in results.summary.cohorts.0.iter().zip(stems).enumerate() {
+    let stems = unique_slugs(summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
+    let mut order: Vec<usize> = (0..summary.cohorts.0.len()).collect();
+    order.sort_by(|&a, &b| {
+        let var = |c: usize| summary.cohorts.0[c].1.var["0.99"];
+        var(b).total_cmp(&var(a))
+    });
+    for c in order {
+        let (name, cohort) = &summary.cohorts.0[c];
+        let stem = &stems[c];
         let mut row: Vec<Cell> = vec![
             name.as_str().into(),
             cohort.kind.as_str().into(),
@@ -407,7 +527,7 @@ pub fn cohorts(results: &RunResults) -> Section {
             );
         }
         row.extend([
-            es_share(&cohort.es, cohort.initial_equity).into(),
+            cohort.es_share().into(),
             cohort.p_liquidation.into(),
             cohort.liquidated_notional.mean.into(),
             quantile(&cohort.liquidated_notional, "0.99").into(),
@@ -424,12 +544,47 @@ pub fn cohorts(results: &RunResults) -> Section {
             results.totals.cohort(c, metrics::LOSS).sketch(),
         )));
     }
+    table.view(
+        "Losses per cohort, largest 1-in-100 loss first",
+        &[
+            "kind",
+            "initial_equity",
+            "loss.mean",
+            "var.0.99",
+            "es.0.99",
+            "es.0.99.share",
+            "var.0.999",
+            "es.0.999",
+        ],
+        |_| true,
+    );
+    let margin: Vec<Cell> = summary
+        .cohorts
+        .0
+        .iter()
+        .filter(|(_, cohort)| cohort.can_be_liquidated())
+        .map(|(name, _)| name.as_str().into())
+        .collect();
+    table.view(
+        "Liquidations per margin cohort (funds and ETFs are never liquidated: they sell)",
+        &[
+            "p_liquidation",
+            "liquidated_notional.mean",
+            "liquidated_notional.0.99",
+            "accounts_liquidated.mean",
+            "bad_debt.mean",
+            "bad_debt.0.99",
+            "p_bad_debt",
+        ],
+        |name| margin.contains(name),
+    );
     let mut section = Section::new("cohorts", "Cohorts")
         .with(Block::Text(
             "Loss is the initial equity (or AUM) minus the final equity, over the horizon; \
              positive means money lost. VaR q is the loss exceeded on a share 1 − q of paths; \
              ES q is the mean loss on those paths. Bad debt is what liquidated accounts owed \
-             beyond their equity (not part of the loss)."
+             beyond their equity (not part of the loss). cohorts.csv also has the loss \
+             standard deviation and VaR and ES at 95%."
                 .to_string(),
         ))
         .with(Block::Table(table));
@@ -449,7 +604,7 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
         .map(|(c, cohort)| (c, cohort.name.as_str()))
         .collect();
     let mut table = Table::new("steps", "Liquidations per step");
-    table.column("step", "Step", Format::Number);
+    table.column("step", "Step", Format::Count);
     table.column("hours", "Hours", Format::Hours);
     table.column("liquidated_notional.mean", "Mean", Format::Usd);
     for key in ["0.05", "0.5", "0.95", "0.99"] {
@@ -519,17 +674,16 @@ pub fn assets(results: &RunResults) -> Section {
     }
     table.column("max_drawdown.mean", "Mean max drawdown", Format::Percent);
     table.column("max_drawdown.0.99", "Max drawdown 99%", Format::Percent);
+    table.column(
+        "impact_return.0.01",
+        "Forced-selling effect (1-in-100)",
+        Format::Percent,
+    );
     table.column("impact_return.mean", "Mean impact", Format::Percent);
-    table.column("impact_return.0.01", "Impact 1%", Format::Percent);
     if steps.is_some() {
         table.column(
             "exogenous_return.0.01",
-            "Exogenous-only return 1%",
-            Format::Percent,
-        );
-        table.column(
-            "forced_selling_effect.0.01",
-            "Forced-selling effect on the 1% return",
+            "Return 1%, exogenous shocks only",
             Format::Percent,
         );
     }
@@ -549,14 +703,13 @@ pub fn assets(results: &RunResults) -> Section {
         row.extend([
             asset.max_drawdown.mean.into(),
             quantile(&asset.max_drawdown, "0.99").into(),
+            asset.forced_selling_effect().into(),
             asset.impact_return.mean.into(),
-            quantile(&asset.impact_return, "0.01").into(),
         ]);
         if let Some(steps) = steps {
             let last = steps.price_steps().len() - 1;
             let exogenous = steps.exogenous_price_quantile(last, k, 0.01);
-            let total = steps.price_quantile(last, k, 0.01);
-            row.extend([(exogenous - 1.0).into(), (total - exogenous).into()]);
+            row.push((exogenous - 1.0).into());
             figures.push(Block::Figure(plots::price_fan(
                 &format!("fan-{stem}"),
                 model,
@@ -572,14 +725,38 @@ pub fn assets(results: &RunResults) -> Section {
         }
         table.row(row);
     }
+    table.view(
+        "Returns over the horizon (quantiles over paths)",
+        &[
+            "initial_price",
+            "return.mean",
+            "return.0.01",
+            "return.0.05",
+            "return.0.5",
+            "return.0.95",
+            "return.0.99",
+        ],
+        |_| true,
+    );
+    let mut forced = vec![
+        "return.0.01",
+        "impact_return.0.01",
+        "impact_return.mean",
+        "max_drawdown.mean",
+        "max_drawdown.0.99",
+    ];
+    if steps.is_some() {
+        forced.insert(1, "exogenous_return.0.01");
+    }
+    table.view("Forced selling and drawdowns", &forced, |_| true);
     let mut section = Section::new("assets", "Assets")
-        .with(Block::Text(
+        .with(Block::Text(format!(
             "Returns are P(T)/P(0) − 1 at the end of the horizon. Impact is the part of the \
-             log price that flows moved (exp(I) − 1); the exogenous-only return is the same \
-             path's shocks without any flow, so the forced-selling effect is how much deeper \
-             the 1-in-100 fall is because of liquidations and fund flows."
-                .to_string(),
-        ))
+             price that flows moved, exp(I) − 1 (what is left of it at the end). The \
+             {FORCED_SELLING_EFFECT}. The exogenous-shocks-only return is the same paths' \
+             shocks without any flow: the gap between its 1% quantile and the return's is \
+             how much deeper the 1-in-100 fall is with forced selling."
+        )))
         .with(Block::Table(table));
     section.blocks.extend(figures);
     if let Some(steps) = steps {
@@ -598,8 +775,14 @@ fn price_table(model: &Model, steps: &StepTotals) -> Table {
         ("price", StepTotals::price_quantile),
         ("exogenous_price", StepTotals::exogenous_price_quantile),
     ];
-    let mut table = Table::new("prices", "Asset price quantiles over time");
-    table.column("step", "Step", Format::Number);
+    let mut table = Table::new(
+        "prices",
+        format!(
+            "Asset price quantiles, sampled {}",
+            plots::price_sampling(model, steps)
+        ),
+    );
+    table.column("step", "Step", Format::Count);
     table.column("hours", "Hours", Format::Hours);
     for asset in &model.assets {
         for (part, _) in parts {

@@ -47,6 +47,36 @@ pub struct AssetSummary {
     pub impact_return: Stats,
 }
 
+/// What "forced-selling effect" means wherever firesale shows it (terminal, report.html,
+/// captions): [`AssetSummary::forced_selling_effect`].
+pub const FORCED_SELLING_EFFECT: &str = "forced-selling effect: the 1-in-100 impact return \
+     (1% quantile of exp(I) − 1 at the end of the horizon), the price move that liquidations \
+     and fund flows alone caused on the 1 path in 100 where they pushed the price down most";
+
+impl CohortSummary {
+    /// Whether the cohort's accounts can be liquidated (margin books; funds and ETFs sell).
+    pub fn can_be_liquidated(&self) -> bool {
+        self.kind == "margin"
+    }
+
+    /// ES 99% as a share of the initial equity.
+    pub fn es_share(&self) -> f64 {
+        self.es.get("0.99").copied().unwrap_or(0.0) / self.initial_equity
+    }
+}
+
+impl AssetSummary {
+    /// The 1% quantile of the impact return: see [`FORCED_SELLING_EFFECT`].
+    pub fn forced_selling_effect(&self) -> f64 {
+        quantile(&self.impact_return, "0.01")
+    }
+}
+
+/// The quantile of `stats` at the JSON key `key` ("0.99"); 0 where it was not kept.
+pub fn quantile(stats: &Stats, key: &str) -> f64 {
+    stats.quantiles.get(key).copied().unwrap_or(0.0)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemSummary {
     pub liquidated_notional: Stats,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::super::input::unknown;
 use crate::model::{CohortKind, MarginBook, Model};
-use crate::report::terminal::usd;
+use crate::report::format::{Format, usd};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,11 +190,12 @@ impl Param {
     pub fn describe(self, kind: &CohortKind, value: f64) -> String {
         let setting = setting(kind);
         let leverage = if setting.leverage_max == setting.leverage_mean {
-            format!("{:.3}×", setting.leverage_max)
+            Format::Multiple.show(setting.leverage_max)
         } else {
             format!(
-                "up to {:.2}× (equity-weighted mean {:.2}×)",
-                setting.leverage_max, setting.leverage_mean
+                "up to {} (equity-weighted mean {})",
+                Format::Multiple.show(setting.leverage_max),
+                Format::Multiple.show(setting.leverage_mean)
             )
         };
         match self {

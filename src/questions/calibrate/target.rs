@@ -13,8 +13,7 @@ use serde::Serialize;
 use super::super::input::{parse_amount, unknown};
 use crate::engine::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::model::CohortKind;
-use crate::report::format::Format;
-use crate::report::terminal::usd;
+use crate::report::format::{Format, usd};
 use crate::{Error, Result};
 
 /// z of a two-sided 95% interval.
@@ -160,7 +159,7 @@ impl Target {
     /// A value of the metric for people: a percentage or USD.
     pub fn format(&self, value: f64) -> String {
         match self.kind {
-            Metric::PLiquidation | Metric::PBadDebt => format!("{:.3}%", 100.0 * value),
+            Metric::PLiquidation | Metric::PBadDebt => Format::Probability.show(value),
             Metric::Var(_) | Metric::Es(_) => usd(value),
         }
     }
