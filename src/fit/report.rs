@@ -9,7 +9,7 @@ use super::Fit;
 use super::history::History;
 use super::switching::{CALM, STRESS};
 use crate::report::bundle::{Block, Report, Section};
-use crate::report::chart::{Axis, Chart, Figure, Legend, Series};
+use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
 use crate::report::tables::{Cell, Table};
 
@@ -62,7 +62,6 @@ fn history_figure(history: &History, fit: &Fit) -> Figure {
                 x: axis("days since the first row", Format::Number),
                 y: axis("price / first price", Format::Number),
                 y_log: true,
-                legend: Legend::UpperLeft,
                 series: prices,
             },
             Chart {
@@ -70,7 +69,6 @@ fn history_figure(history: &History, fit: &Fit) -> Figure {
                 x: axis("days since the first row", Format::Number),
                 y: axis("probability", Format::Percent),
                 y_log: false,
-                legend: Legend::UpperRight,
                 series: vec![Series::Band {
                     label: "P(stress)".to_string(),
                     points: thinned(stress)
@@ -137,7 +135,6 @@ fn qq_figures(history: &History, fit: &Fit) -> Vec<Figure> {
                 x: axis("fitted quantile", Format::Number),
                 y: axis("empirical quantile", Format::Number),
                 y_log: false,
-                legend: Legend::UpperLeft,
                 series: vec![
                     Series::Line {
                         label: "y = x".to_string(),

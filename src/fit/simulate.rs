@@ -7,7 +7,7 @@ use std::io::Write;
 
 use crate::engine::cpu::exogenous::{Drawn, Exogenous};
 use crate::engine::cpu::plan::Plan;
-use crate::engine::cpu::state::PathState;
+use crate::engine::cpu::state::BlockState;
 use crate::fit::history::History;
 use crate::model::Model;
 use crate::{Error, Result};
@@ -24,20 +24,20 @@ pub struct Drawing {
 /// Draws `rows` rows of prices: path `path` of the model's seed, step t = 1..rows−1.
 pub fn draw(model: &Model, rows: usize, path: u64) -> Drawing {
     let plan = Plan::new(model);
-    let mut state = PathState::new(&plan);
-    let source = Drawn { path };
+    let mut state = BlockState::<1>::new(&plan);
+    let source = Drawn { paths: [path] };
     state.stress = source.initial_stress(&plan);
     let start: Vec<f64> = model.assets.iter().map(|a| a.price_usd).collect();
     let mut prices = start.clone();
     let mut stress = Vec::with_capacity(rows.saturating_sub(1));
     for step in 1..rows {
         source.apply(&plan, &mut state, step as u32);
-        stress.push(state.stress);
+        stress.push(state.stress.lane(0));
         prices.extend(
             start
                 .iter()
                 .zip(&state.exogenous_log)
-                .map(|(p, log)| p * log.exp()),
+                .map(|(p, log)| p * log.0[0].exp()),
         );
     }
     Drawing { prices, stress }
