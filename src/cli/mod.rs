@@ -9,6 +9,7 @@ mod replay;
 mod reverse;
 mod run;
 mod scenarios;
+mod signals;
 mod slurm;
 mod state_out;
 mod validate;

@@ -94,10 +94,18 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
         time: args.time.clone(),
         max_running: args.max_running,
     };
-    file::write_output(&job.shards_script_path(), job.shards_script().as_bytes())?;
-    file::write_output(&job.merge_script_path(), job.merge_script().as_bytes())?;
+    file::write_output(
+        &job.shards_script_path(),
+        "--dir",
+        job.shards_script().as_bytes(),
+    )?;
+    file::write_output(
+        &job.merge_script_path(),
+        "--dir",
+        job.merge_script().as_bytes(),
+    )?;
     let submit = job.submit_script_path();
-    file::write_output(&submit, job.submit_script().as_bytes())?;
+    file::write_output(&submit, "--dir", job.submit_script().as_bytes())?;
     make_executable(&submit)?;
     if args.shards > DEFAULT_MAX_ARRAY_SIZE {
         eprintln!(
@@ -172,7 +180,7 @@ fn frozen_scenario(source: &Source, dir: &Path) -> Result<String> {
         .file_name()
         .map_or_else(|| "scenario.toml".into(), |name| name.to_os_string());
     let copy = dir.join(name);
-    file::write_output(&copy, source.toml.as_bytes())?;
+    file::write_output(&copy, "--dir", source.toml.as_bytes())?;
     Ok(copy.display().to_string())
 }
 
