@@ -21,6 +21,8 @@ use firesale::shard::state::{Invocation, ShardRun};
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {
+    // First, so that a signal at any time from here on stops the run with its outputs.
+    let signals = StopSignals::install()?;
     let source = Source::load(&args.scenario)?;
     let mut model = source.compile()?;
     super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
@@ -49,7 +51,6 @@ pub fn run(args: &RunArgs) -> Result<()> {
     )?;
     let mut engine = selection.engine;
 
-    let signals = StopSignals::install()?;
     let progress = progress_bar(paths.end - paths.start, args.quiet);
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {

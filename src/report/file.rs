@@ -249,7 +249,7 @@ fn resolve_file(path: &Path, flag: &str) -> Result<Target> {
         Ok(meta) if meta.is_file() => {}
         Ok(meta) => return direct_target(path, &meta, flag),
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => return Err(Error::Read { path, source }),
+        Err(source) => return Err(usage_for_os_error(flag, &path, "cannot inspect", source)),
     }
     let (folder, name) = split(&path, flag)?;
     if !folder.is_dir() {
