@@ -199,9 +199,12 @@ fn a_report_folder_is_new_empty_or_a_previous_report() {
     assert!(dir.join("empty").join(REPORT_MARKER).is_file());
 
     // A file of another run's report is gone after the new one replaces it.
-    fs::write(dir.join("empty").join("fan-sol.png"), "stale").expect("stale file");
+    fs::write(dir.join("empty").join("fan-other-run.png"), "stale").expect("stale file");
     assert_success(&run(&dir, &["--out", "empty"]));
-    assert!(!dir.join("empty").join("fan-sol.png").exists(), "no mixing");
+    assert!(
+        !dir.join("empty").join("fan-other-run.png").exists(),
+        "no mixing"
+    );
     assert!(dir.join("empty").join("report.html").is_file());
     assert_eq!(names(&dir), ["empty", "foreign"], "nothing staged is left");
 }

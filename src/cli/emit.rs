@@ -30,14 +30,14 @@ impl Output {
     /// folder, and `extra`, a command's own file output (flag, path), if any.
     pub fn prepare(&self, extra: Option<(&str, &Path)>) -> Result<Prepared> {
         let mut outputs = Outputs::default();
+        let out = (self.out.as_deref())
+            .map(|dir| outputs.folder("--out", dir))
+            .transpose()?;
         let extra = extra
             .map(|(flag, path)| outputs.file(flag, path))
             .transpose()?;
         let json = (self.json.as_deref())
             .map(|path| outputs.file("--json", path))
-            .transpose()?;
-        let out = (self.out.as_deref())
-            .map(|dir| outputs.folder("--out", dir))
             .transpose()?;
         Ok(Prepared {
             outputs,

@@ -149,6 +149,12 @@ fn override_paths_and_seed(
                 "--paths must be at least 1".to_string(),
             ));
         }
+        let most = firesale::scenario::check::MAX_PATHS;
+        if paths > most {
+            return Err(firesale::Error::Usage(format!(
+                "--paths {paths}: must be at most {most}"
+            )));
+        }
         model.paths = paths;
     }
     if let Some(seed) = seed {

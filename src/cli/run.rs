@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::signals::StopSignals;
-use super::{RunArgs, state_out};
+use super::{BackendChoice, RunArgs, state_out};
 use firesale::engine::backend::Engine;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::report::file::Outputs;
@@ -28,6 +28,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
     super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
     let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
     let mut outputs = Outputs::default();
+    let report_out = (args.out.as_deref())
+        .map(|dir| outputs.folder("--out", dir))
+        .transpose()?;
     let dump_out = (dump.as_ref())
         .map(|(_, path)| outputs.file("--dump-paths", path))
         .transpose()?;
@@ -37,15 +40,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let state_out = (args.state_out.as_deref())
         .map(|path| outputs.file("--state-out", path))
         .transpose()?;
-    let report_out = (args.out.as_deref())
-        .map(|dir| outputs.folder("--out", dir))
-        .transpose()?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
     let selection = Engine::select(
         args.backend.into(),
         args.adapter.as_deref(),
-        args.threads,
+        threads(args.threads, args.backend)?,
         &model,
         paths.end - paths.start,
     )?;
@@ -138,6 +138,31 @@ pub fn run(args: &RunArgs) -> Result<()> {
         Some(stopped) if output.partial => Err(stopped),
         _ => Ok(()),
     }
+}
+
+/// `--threads`, capped at the CPU threads this machine has; a warning says when it is capped
+/// or has no effect (with `--backend gpu`).
+fn threads(threads: Option<usize>, backend: BackendChoice) -> Result<Option<usize>> {
+    let Some(requested) = threads else {
+        return Ok(None);
+    };
+    if requested == 0 {
+        return Err(Error::Usage("--threads must be at least 1".to_string()));
+    }
+    if backend == BackendChoice::Gpu {
+        eprintln!(
+            "warning: --threads sets the CPU engine's threads; it has no effect with --backend gpu"
+        );
+        return Ok(None);
+    }
+    let available = std::thread::available_parallelism().map_or(1, usize::from);
+    if requested > available {
+        eprintln!(
+            "warning: --threads {requested} is more than the {available} CPU threads here; using {available}"
+        );
+        return Ok(Some(available));
+    }
+    Ok(Some(requested))
 }
 
 /// `--dump-paths N FILE` → (N, FILE), checking N against the path count.

@@ -38,6 +38,9 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
     let fail = |line: u64, message: String| {
         Error::Usage(format!("--shocks {origin}: line {line}: {message}"))
     };
+    if let Some(line) = unclosed_quote(text) {
+        return Err(fail(line, "a quoted field is not closed".to_string()));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -79,8 +82,7 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
         let mut stress = false;
         let mut log_returns = vec![0.0; model.assets.len()];
         for (i, (column, field)) in columns.iter().zip(record.iter()).enumerate() {
-            let at =
-                |message: String| fail(line, format!("column {} ({}): {message}", i + 1, names[i]));
+            let at = |message: String| fail(line, format!("{message} (column {})", i + 1));
             match *column {
                 Column::Step => {
                     if field.parse::<usize>().ok() != Some(expected_step) {
@@ -103,8 +105,8 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
                         .filter(|x| LOG_RETURN.contains(*x))
                         .ok_or_else(|| {
                             at(format!(
-                                "'{field}' is not a log-return in {} (e.g. -0.05)",
-                                LOG_RETURN.text
+                                "{}: '{field}' is not a log-return in {} (e.g. -0.05)",
+                                names[i], LOG_RETURN.text
                             ))
                         })?;
                 }
@@ -123,6 +125,24 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
 
 /// The range of a step's log-return: e^±10, a move by a factor of 22000.
 const LOG_RETURN: Bounds = check::LOG_MOVE;
+
+/// The line where a quoted field opens and never closes (the reader would take the rest of
+/// the file as that field); comment lines outside quotes are skipped.
+fn unclosed_quote(text: &str) -> Option<u64> {
+    let mut open_at = None;
+    for (line, content) in (1..).zip(text.lines()) {
+        if open_at.is_none() && content.trim_start().starts_with('#') {
+            continue;
+        }
+        for _ in content.chars().filter(|&c| c == '"') {
+            open_at = match open_at {
+                None => Some(line),
+                Some(_) => None,
+            };
+        }
+    }
+    open_at
+}
 
 /// A record that holds nothing but blanks (a line of spaces).
 fn is_blank(record: &csv::StringRecord) -> bool {

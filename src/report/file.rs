@@ -83,6 +83,13 @@ pub struct OutputId(usize);
 impl Outputs {
     /// Plans the file output `path` of `flag`.
     pub fn file(&mut self, flag: &str, path: &Path) -> Result<OutputId> {
+        // A file inside a report folder planned but not made yet has no folder to resolve.
+        if standard_stream(path).is_none() {
+            let lexical = Target::File(absolute(path)?);
+            if let Some(other) = self.planned.iter().find(|p| clash(&p.target, &lexical)) {
+                return Err(clash_error(flag, path, other));
+            }
+        }
         let target = resolve_file(path, flag)?;
         self.add(flag, path, target)
     }
@@ -103,12 +110,7 @@ impl Outputs {
 
     fn add(&mut self, flag: &str, given: &Path, target: Target) -> Result<OutputId> {
         if let Some(other) = self.planned.iter().find(|p| clash(&p.target, &target)) {
-            return Err(Error::Usage(format!(
-                "{flag} {} and {} {} name the same file; give each output its own path",
-                given.display(),
-                other.flag,
-                other.given.display()
-            )));
+            return Err(clash_error(flag, given, other));
         }
         self.planned.push(Planned {
             flag: flag.to_string(),
@@ -117,6 +119,15 @@ impl Outputs {
         });
         Ok(OutputId(self.planned.len() - 1))
     }
+}
+
+fn clash_error(flag: &str, given: &Path, other: &Planned) -> Error {
+    Error::Usage(format!(
+        "{flag} {} and {} {} name the same file; give each output its own path",
+        given.display(),
+        other.flag,
+        other.given.display()
+    ))
 }
 
 /// True when writing both targets would overwrite one with the other.
