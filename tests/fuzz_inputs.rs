@@ -201,7 +201,11 @@ fn shocks_errors_name_the_file_line_and_column() {
             "(column 2)",
         ),
         ("step,X\n1,1e308\n", "line 2: X: '1e308'", "in [-10, 10]"),
-        ("step,X\n\"1\n\",0.1\n", "line 2: step '1\n'", "(column 1)"),
+        (
+            "step,X\n1,\"0.1\n2\"\n",
+            "line 2: X: '0.1\n2'",
+            "(column 2)",
+        ),
     ];
     for (text, first, second) in cases {
         let error = shocks::parse(text, &model, "w.csv").expect_err(text);

@@ -93,6 +93,12 @@ fn numbers_no_market_has_are_refused_with_their_range() {
             "1 to 1000",
         ),
         (
+            "vol = 0.5",
+            "vol = 0.5\ndrift = 1e5",
+            "assets[0].drift",
+            "more than 50",
+        ),
+        (
             "weights = { X = 1.0 }",
             "weights = { X = 1e300 }",
             "cohorts[0].weights.X",

@@ -60,8 +60,11 @@ pub const PRICE: Bounds = Bounds::above(0.0, 1e12, "(0, 1e12] USD");
 pub const VOL: Bounds = Bounds::from(0.0, 20.0, "[0, 20] (annualised)");
 /// A positive annualised volatility.
 pub const POSITIVE_VOL: Bounds = Bounds::above(0.0, 20.0, "(0, 20] (annualised)");
-/// An annualised log drift.
-pub const DRIFT: Bounds = Bounds::from(-10.0, 10.0, "[-10, 10] (annualised)");
+/// An annualised log drift (a test may use a steep one over a short horizon; over the whole
+/// horizon it is held to [`MAX_DRIFT_LOG`]).
+pub const DRIFT: Bounds = Bounds::from(-1e5, 1e5, "[-1e5, 1e5] (annualised)");
+/// The most a drift may move a log price over the whole horizon: e^50 is a factor of 5e21.
+pub const MAX_DRIFT_LOG: f64 = 50.0;
 /// A multiplier of a volatility or a depth.
 pub const MULTIPLIER: Bounds = Bounds::above(0.0, 100.0, "(0, 100]");
 /// A time step in hours: one second to one year.

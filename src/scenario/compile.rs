@@ -54,9 +54,29 @@ pub fn compile(scenario: Scenario, origin: &str) -> Result<Model> {
         jumps: Vec::new(),
         cohorts: Vec::new(),
     };
+    check_drift_over_horizon(&model)?;
     model.jumps = jumps::compile(&scenario.jumps, &model.assets, model.step_years())?;
     model.cohorts = cohorts::compile(&scenario.cohorts, &model.assets, step_hours)?;
     Ok(model)
+}
+
+/// Each asset's drift moves its log price by at most [`check::MAX_DRIFT_LOG`] over the run.
+fn check_drift_over_horizon(model: &Model) -> Result<()> {
+    let horizon_years = f64::from(model.steps) * model.step_years();
+    for (i, asset) in model.assets.iter().enumerate() {
+        let move_log = asset.drift.abs() * horizon_years;
+        if move_log > check::MAX_DRIFT_LOG {
+            return Err(Error::scenario(
+                format!("assets[{i}].drift"),
+                format!(
+                    "is {}: over the {horizon_years:.4} years of the run it moves the log price by {move_log:.3e}, more than {}; lower it or shorten the run",
+                    asset.drift,
+                    check::MAX_DRIFT_LOG
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `name`, or the stem of the file (or built-in) it came from.

@@ -16,7 +16,7 @@
 //! path count (a sketch spans at most [`QuantileSketch::MAX_BUCKETS`] per sign) and grows only
 //! as rare tail buckets fill; with the scenario's text in the header a crypto-unwind state is
 //! 100–150 kB. Files are written whole or not at all by the caller
-//! (`report::file::write_output`).
+//! (`report::file`).
 //!
 //! [`QuantileSketch::MAX_BUCKETS`]: crate::summary::QuantileSketch::MAX_BUCKETS
 
