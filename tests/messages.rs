@@ -144,3 +144,24 @@ fn a_slurm_time_limit_sbatch_cannot_read_is_refused() {
         assert_success(&output);
     }
 }
+
+#[test]
+fn a_calibration_range_beyond_what_a_scenario_may_hold_is_refused() {
+    let dir = scratch_dir("messages-calibrate");
+    let output = firesale_in(
+        &dir,
+        &[
+            "calibrate",
+            "crypto-unwind",
+            "--cohort",
+            "my-fund",
+            "--param",
+            "equity",
+            "--target",
+            "var99<=1e9",
+            "--max",
+            "1e308",
+        ],
+    );
+    assert_refused(&output, &["--max 1e308", "1e15 USD"]);
+}
