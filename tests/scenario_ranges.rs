@@ -37,6 +37,10 @@ fn refused(toml: &str, field: &str, range: &str) {
             };
             assert_eq!(got, field, "{message}");
             assert!(message.contains(range), "expected '{range}' in: {message}");
+            assert!(
+                !message.contains("0000000000"),
+                "a number written out: {message}"
+            );
         }
     }
 }

@@ -126,6 +126,17 @@ impl Bounds {
     }
 }
 
+/// `value` as a message shows it: in scientific notation when very large or very small, so
+/// that 1e308 is not written out in 309 digits.
+pub fn shown(value: f64) -> String {
+    let magnitude = value.abs();
+    if value.is_finite() && (magnitude >= 1e9 || (magnitude > 0.0 && magnitude < 1e-6)) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
 /// `value`, if within `bounds`; else the error naming `field` and the range.
 pub fn within(value: f64, field: &str, bounds: Bounds) -> Result<f64> {
     if bounds.contains(value) {
@@ -133,7 +144,7 @@ pub fn within(value: f64, field: &str, bounds: Bounds) -> Result<f64> {
     } else {
         Err(Error::scenario(
             field,
-            format!("must be in {}, got {value}", bounds.text),
+            format!("must be in {}, got {}", bounds.text, shown(value)),
         ))
     }
 }
@@ -162,7 +173,7 @@ fn require(value: f64, field: &str, ok: bool, what: &str) -> Result<f64> {
     } else {
         Err(Error::scenario(
             field,
-            format!("must be {what}, got {value}"),
+            format!("must be {what}, got {}", shown(value)),
         ))
     }
 }

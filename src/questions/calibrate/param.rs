@@ -174,7 +174,10 @@ impl Param {
                 } else {
                     String::new()
                 };
-                return Err(Error::Usage(format!("{flag} {value}: {what}{below}")));
+                return Err(Error::Usage(format!(
+                    "{flag} {}: {what}{below}",
+                    check::shown(value)
+                )));
             }
         }
         if lo >= hi {
