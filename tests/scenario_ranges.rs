@@ -38,7 +38,7 @@ fn refused(toml: &str, field: &str, range: &str) {
             assert_eq!(got, field, "{message}");
             assert!(message.contains(range), "expected '{range}' in: {message}");
             assert!(
-                !message.contains("0000000000"),
+                !message.contains(&"0".repeat(16)),
                 "a number written out: {message}"
             );
         }
