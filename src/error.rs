@@ -28,6 +28,12 @@ pub enum Error {
     /// Something failed while running (device lost, out of memory, …).
     #[error("{0}")]
     Runtime(String),
+    /// A signal stopped the run early; its outputs were written, marked partial. The exit
+    /// status is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+    #[error(
+        "stopped by {signal} before the end of the run; the outputs hold the paths done, marked partial"
+    )]
+    Stopped { signal: &'static str, status: i32 },
 }
 
 impl Error {
@@ -39,9 +45,11 @@ impl Error {
         }
     }
 
-    /// Exit status: 2 for input the user must fix, 1 for failures at run time.
+    /// Exit status: 2 for input the user must fix, 1 for failures at run time, 130/143 for a
+    /// run stopped by SIGINT/SIGTERM.
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Stopped { status, .. } => *status,
             Error::Scenario { .. } | Error::Usage(_) | Error::Read { .. } => 2,
             Error::Write { .. } | Error::Runtime(_) => 1,
         }

@@ -16,6 +16,7 @@ use firesale::engine::steps::StepTotals;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Series};
+use firesale::report::file::REPORT_MARKER;
 use firesale::report::format::Format;
 use firesale::report::tables::Table;
 use firesale::report::{Block, Report, Section};
@@ -313,6 +314,7 @@ fn run_out_writes_every_file_of_the_report() {
         expected.push(format!("{stem}.svg"));
         expected.push(format!("{stem}.png"));
     }
+    expected.push(REPORT_MARKER.to_string());
     let mut found: Vec<String> = std::fs::read_dir(&report.dir)
         .expect("the report folder exists")
         .map(|entry| {
@@ -720,7 +722,11 @@ fn check_question_out(name: &str, args: &[&str], tables: &[&str], figures: &[(St
         std::fs::read_to_string(&json).expect("--json written"),
         "summary.json is the --json content"
     );
-    let mut expected: Vec<String> = vec!["summary.json".into(), "report.html".into()];
+    let mut expected: Vec<String> = vec![
+        "summary.json".into(),
+        "report.html".into(),
+        REPORT_MARKER.into(),
+    ];
     expected.extend(tables.iter().map(|stem| format!("{stem}.csv")));
     for (stem, title) in figures {
         expected.push(format!("{stem}.svg"));

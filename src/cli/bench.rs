@@ -93,7 +93,7 @@ pub fn run(scenario: &str, path_counts: &[u64], json: Option<&PathBuf>) -> Resul
             cpu_threads: rayon::current_num_threads(),
             results,
         };
-        file::write_output(path, file::pretty_json(&report).as_bytes())?;
+        file::write_output(path, "--json", file::pretty_json(&report).as_bytes())?;
     }
     Ok(())
 }

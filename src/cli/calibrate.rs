@@ -73,7 +73,7 @@ pub fn run(args: &Args) -> Result<()> {
         (args.min, args.max),
         args.tolerance,
     )?;
-    args.output.prepare()?;
+    let prepared = args.output.prepare(None)?;
     let (backend, mut simulate) = engine_for(args.backend, &model)?;
 
     let started = Instant::now();
@@ -98,9 +98,10 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    args.output.emit(&report.to_json(), &report.render(), || {
-        questions::bundle::calibrate(&report)
-    })
+    args.output
+        .emit(prepared, &report.to_json(), None, &report.render(), || {
+            questions::bundle::calibrate(&report)
+        })
 }
 
 /// A one-line status on stderr, replaced trial by trial and cleared at the end; hidden when

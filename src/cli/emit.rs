@@ -1,12 +1,13 @@
 //! How the question commands (replay, calibrate, reverse) hand back their answer: the report
-//! folder to `--out DIR`, the JSON document to `--json FILE|-` (each file written whole or not
-//! at all), the text to standard output, or to standard error when the JSON takes standard
+//! folder to `--out DIR`, the JSON document to `--json FILE|-` (all planned before the work
+//! and written together, each whole or not at all), the text to standard output, or to standard error when the JSON takes standard
 //! output; nothing but the JSON when quiet.
 
 use std::path::{Path, PathBuf};
 
 use firesale::Result;
-use firesale::report::{Report, bundle, file};
+use firesale::report::file::{OutputId, Outputs};
+use firesale::report::{Report, bundle};
 
 /// The output flags the question commands share.
 #[derive(Debug, clap::Args)]
@@ -25,49 +26,68 @@ pub struct Output {
 }
 
 impl Output {
-    /// Checks, before any work, that the JSON file can be written and the report folder
-    /// exists (creating it).
-    pub fn prepare(&self) -> Result<()> {
-        if let Some(path) = &self.json {
-            file::check_writable(path, "--json")?;
-        }
-        if let Some(dir) = &self.out {
-            bundle::prepare_dir(dir, "--out")?;
-        }
-        Ok(())
+    /// Plans the outputs before any work (see `report::file`): the JSON file, the report
+    /// folder, and `extra`, a command's own file output (flag, path), if any.
+    pub fn prepare(&self, extra: Option<(&str, &Path)>) -> Result<Prepared> {
+        let mut outputs = Outputs::default();
+        let out = (self.out.as_deref())
+            .map(|dir| outputs.folder("--out", dir))
+            .transpose()?;
+        let extra = extra
+            .map(|(flag, path)| outputs.file(flag, path))
+            .transpose()?;
+        let json = (self.json.as_deref())
+            .map(|path| outputs.file("--json", path))
+            .transpose()?;
+        Ok(Prepared {
+            outputs,
+            json,
+            out,
+            extra,
+        })
     }
 
     /// Writes the report (built by `report` only when `--out` asks) into its folder, `json`
-    /// where `--json` says, and prints `text` (with where the report is) unless quiet.
-    pub fn emit(&self, json: &str, text: &str, report: impl FnOnce() -> Report) -> Result<()> {
-        let out = self.out.as_deref().map(|dir| (dir, report()));
-        emit(json, text, self.json.as_deref(), self.quiet, out)
+    /// where `--json` says and `extra` to the extra output, all together, then prints `text`
+    /// (with where the report is) unless quiet.
+    pub fn emit(
+        &self,
+        prepared: Prepared,
+        json: &str,
+        extra: Option<&[u8]>,
+        text: &str,
+        report: impl FnOnce() -> Report,
+    ) -> Result<()> {
+        let mut batch = prepared.outputs.batch();
+        if let (Some(id), Some(contents)) = (prepared.extra, extra) {
+            batch.file(id, contents)?;
+        }
+        if let Some(id) = prepared.out {
+            batch.folder(id, &report().files()?)?;
+        }
+        if let Some(id) = prepared.json {
+            batch.file(id, json.as_bytes())?;
+        }
+        batch.commit()?;
+        if !self.quiet {
+            let mut text = text.to_string();
+            if let Some(dir) = &self.out {
+                text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
+            }
+            if self.json.as_deref() == Some(Path::new("-")) {
+                eprint!("{text}");
+            } else {
+                print!("{text}");
+            }
+        }
+        Ok(())
     }
 }
 
-fn emit(
-    json: &str,
-    text: &str,
-    json_path: Option<&Path>,
-    quiet: bool,
-    out: Option<(&Path, Report)>,
-) -> Result<()> {
-    if let Some((dir, report)) = &out {
-        report.write(dir)?;
-    }
-    if let Some(path) = json_path {
-        file::write_output(path, json.as_bytes())?;
-    }
-    if !quiet {
-        let mut text = text.to_string();
-        if let Some((dir, _)) = &out {
-            text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
-        }
-        if json_path == Some(Path::new("-")) {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
-    }
-    Ok(())
+/// The planned outputs of a question command.
+pub struct Prepared {
+    outputs: Outputs,
+    json: Option<OutputId>,
+    out: Option<OutputId>,
+    extra: Option<OutputId>,
 }

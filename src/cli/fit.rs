@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use firesale::fit::{self, history, scenario_toml, simulate, summary};
-use firesale::report::file::{check_writable, pretty_json, write_output};
+use firesale::report::file::{Outputs, check_writable, pretty_json, write_output};
 use firesale::{Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -73,13 +73,18 @@ fn parse_sectors(pairs: &[String]) -> Result<BTreeMap<String, String>> {
 
 pub fn run(args: &Args) -> Result<()> {
     let sectors = parse_sectors(&args.sector)?;
-    check_writable(&args.out, "--out")?;
-    if let Some(json) = &args.json {
-        check_writable(json, "--json")?;
-    }
-    if let Some(dir) = &args.out_report {
-        firesale::report::bundle::prepare_dir(dir, "--out-report")?;
-    }
+    let mut outputs = Outputs::default();
+    let scenario_out = outputs.file("--out", &args.out)?;
+    let json_out = args
+        .json
+        .as_deref()
+        .map(|json| outputs.file("--json", json))
+        .transpose()?;
+    let report_out = args
+        .out_report
+        .as_deref()
+        .map(|dir| outputs.folder("--out-report", dir))
+        .transpose()?;
     let started = Instant::now();
     let prices = history::read(&args.prices)?;
     if let Some(unknown) = sectors.keys().find(|a| !prices.names.contains(a)) {
@@ -103,13 +108,16 @@ pub fn run(args: &Args) -> Result<()> {
             "the fitted scenario does not validate ({e}); please report this"
         ))
     })?;
-    write_output(&args.out, scenario.as_bytes())?;
-    if let Some(json) = &args.json {
-        write_output(json, pretty_json(&fitted).as_bytes())?;
+    let mut batch = outputs.batch();
+    batch.file(scenario_out, scenario.as_bytes())?;
+    if let Some(id) = json_out {
+        batch.file(id, pretty_json(&fitted).as_bytes())?;
     }
-    if let Some(dir) = &args.out_report {
-        fit::report::report(&prices, &fitted, &source, pretty_json(&fitted)).write(dir)?;
+    if let Some(id) = report_out {
+        let report = fit::report::report(&prices, &fitted, &source, pretty_json(&fitted));
+        batch.folder(id, &report.files()?)?;
     }
+    batch.commit()?;
     if !args.quiet {
         let text = format!(
             "{}\nwrote {} in {:.1} s\n",
@@ -148,5 +156,5 @@ pub fn run_history(args: &HistoryArgs) -> Result<()> {
     let mut text = Vec::new();
     simulate::write_csv(&model, &drawing, start.unix_timestamp(), &mut text)
         .map_err(|e| Error::Runtime(format!("cannot format the history: {e}")))?;
-    write_output(&args.out, &text)
+    write_output(&args.out, "--out", &text)
 }

@@ -10,6 +10,7 @@ mod replay;
 mod reverse;
 mod run;
 mod scenarios;
+mod signals;
 mod slurm;
 mod state_out;
 mod validate;
@@ -159,6 +160,12 @@ fn override_paths_and_seed(
             return Err(firesale::Error::Usage(
                 "--paths must be at least 1".to_string(),
             ));
+        }
+        let most = firesale::scenario::check::MAX_PATHS;
+        if paths > most {
+            return Err(firesale::Error::Usage(format!(
+                "--paths {paths}: must be at most {most}"
+            )));
         }
         model.paths = paths;
     }

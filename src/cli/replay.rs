@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use super::emit;
 use firesale::Result;
 use firesale::questions::{self, replay, shocks};
-use firesale::report::file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,17 +28,17 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     let model = firesale::scenario::load(&args.scenario)?;
     let path = shocks::load(&args.shocks, &model)?;
-    if let Some(out) = &args.steps_out {
-        file::check_writable(out, "--steps-out")?;
-    }
-    args.output.prepare()?;
+    let steps_out = args.steps_out.as_deref().map(|out| ("--steps-out", out));
+    let prepared = args.output.prepare(steps_out)?;
     let record = replay::run(&model, &path);
     let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
-    if let Some(out) = &args.steps_out {
-        let csv = replay::steps_table(&model, &record).to_csv();
-        file::write_output(out, csv.as_bytes())?;
-    }
-    args.output.emit(&report.to_json(), &report.render(), || {
-        questions::bundle::replay(&model, &report, &record)
-    })
+    let csv = (args.steps_out.is_some()).then(|| replay::steps_table(&model, &record).to_csv());
+    let json = report.to_json();
+    args.output.emit(
+        prepared,
+        &json,
+        csv.as_deref().map(str::as_bytes),
+        &report.render(),
+        || questions::bundle::replay(&model, &report, &record),
+    )
 }

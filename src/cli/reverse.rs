@@ -40,10 +40,11 @@ pub fn run(args: &Args) -> Result<()> {
         &args.regime,
         args.max_scale,
     )?;
-    args.output.prepare()?;
+    let prepared = args.output.prepare(None)?;
     let answer = reverse::reverse(&model, &problem);
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
-    args.output.emit(&report.to_json(), &report.render(), || {
-        questions::bundle::reverse(&report, &answer)
-    })
+    args.output
+        .emit(prepared, &report.to_json(), None, &report.render(), || {
+            questions::bundle::reverse(&report, &answer)
+        })
 }

@@ -3,62 +3,60 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
-use super::{RunArgs, state_out};
+use super::signals::StopSignals;
+use super::{BackendChoice, RunArgs, state_out};
 use firesale::engine::backend::Engine;
 use firesale::engine::{BackendInfo, RunControl};
+use firesale::report::file::Outputs;
 use firesale::report::sections::{self, RunResults};
 use firesale::report::summary::RunInfo;
-use firesale::report::{RunSummary, bundle, dump, file, terminal};
+use firesale::report::{RunSummary, bundle, dump, terminal};
 use firesale::scenario::Source;
 use firesale::shard::Shard;
 use firesale::shard::state::{Invocation, ShardRun};
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {
+    // First, so that a signal at any time from here on stops the run with its outputs.
+    let signals = StopSignals::install()?;
     let source = Source::load(&args.scenario)?;
     let mut model = source.compile()?;
     super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
     let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
-    if let Some(path) = &args.json {
-        file::check_writable(path, "--json")?;
-    }
-    if let Some((_, path)) = &dump {
-        file::check_writable(path, "--dump-paths")?;
-    }
-    if let Some(path) = &args.state_out {
-        file::check_writable(path, "--state-out")?;
-    }
-    if let Some(dir) = &args.out {
-        bundle::prepare_dir(dir, "--out")?;
-    }
+    let mut outputs = Outputs::default();
+    let report_out = (args.out.as_deref())
+        .map(|dir| outputs.folder("--out", dir))
+        .transpose()?;
+    let dump_out = (dump.as_ref())
+        .map(|(_, path)| outputs.file("--dump-paths", path))
+        .transpose()?;
+    let json_out = (args.json.as_deref())
+        .map(|path| outputs.file("--json", path))
+        .transpose()?;
+    let state_out = (args.state_out.as_deref())
+        .map(|path| outputs.file("--state-out", path))
+        .transpose()?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
     let selection = Engine::select(
         args.backend.into(),
         args.adapter.as_deref(),
-        args.threads,
+        threads(args.threads, args.backend)?,
         &model,
         paths.end - paths.start,
     )?;
     let mut engine = selection.engine;
 
-    let cancel = Arc::new(AtomicBool::new(false));
-    let handler_flag = Arc::clone(&cancel);
-    // Ctrl-C stops the run between batches; the summary of the paths done is still printed
-    // (marked partial). Failing to install the handler only loses that nicety.
-    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
     let progress = progress_bar(paths.end - paths.start, args.quiet);
     let report = |done: u64| progress.set_position(done);
     let control = RunControl {
         dump_paths: dump.as_ref().map_or(0, |(n, _)| *n),
         per_step: args.out.is_some(),
-        cancel: &cancel,
+        cancel: signals.flag(),
         progress: &report,
     };
 
@@ -81,30 +79,47 @@ pub fn run(args: &RunArgs) -> Result<()> {
         },
         &output.totals,
     );
-    if let Some((_, path)) = &dump {
+    let mut batch = outputs.batch();
+    if let (Some(id), Some((_, path))) = (dump_out, &dump) {
         if output.partial {
             eprintln!(
                 "warning: the run stopped early; {} holds only the paths it finished",
                 path.display()
             );
         }
-        file::write_output(
-            path,
-            dump::paths_csv(&model, paths.start, &output.dump_rows).as_bytes(),
-        )?;
+        let csv = dump::paths_csv(&model, paths.start, &output.dump_rows);
+        batch.file(id, csv.as_bytes())?;
     }
-    if let Some(path) = &args.json {
-        file::write_output(path, summary.to_json().as_bytes())?;
+    if let Some(id) = json_out {
+        batch.file(id, summary.to_json().as_bytes())?;
     }
-    if let Some(dir) = &args.out {
+    if let Some(id) = report_out {
         let results = RunResults {
             model: &model,
             summary: &summary,
             totals: &output.totals,
             steps: output.steps.as_ref(),
         };
-        sections::run_report(&results, summary.to_json()).write(dir)?;
+        let files = sections::run_report(&results, summary.to_json()).files()?;
+        batch.folder(id, &files)?;
     }
+    let state_note = match (state_out, &args.state_out) {
+        (Some(id), Some(path)) => {
+            let run = ShardRun {
+                source: &source,
+                model: &model,
+                shard,
+                engine: (&backend).into(),
+                elapsed_seconds,
+                invocation: Invocation::current(),
+            };
+            let (bytes, note) = state_out::state(run, output.totals, path);
+            batch.file(id, &bytes)?;
+            Some(note)
+        }
+        _ => None,
+    };
+    batch.commit()?;
     if !args.quiet {
         let mut text = terminal::render(&summary);
         if let Some(dir) = &args.out {
@@ -115,19 +130,39 @@ pub fn run(args: &RunArgs) -> Result<()> {
         } else {
             print!("{text}");
         }
+        if let Some(note) = state_note {
+            eprintln!("{note}");
+        }
     }
-    if let Some(path) = &args.state_out {
-        let run = ShardRun {
-            source: &source,
-            model: &model,
-            shard,
-            engine: (&backend).into(),
-            elapsed_seconds,
-            invocation: Invocation::current(),
-        };
-        state_out::write(path, run, output, args.quiet)?;
+    match signals.stopped() {
+        Some(stopped) if output.partial => Err(stopped),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// `--threads`, capped at the CPU threads this machine has; a warning says when it is capped
+/// or has no effect (with `--backend gpu`).
+fn threads(threads: Option<usize>, backend: BackendChoice) -> Result<Option<usize>> {
+    let Some(requested) = threads else {
+        return Ok(None);
+    };
+    if requested == 0 {
+        return Err(Error::Usage("--threads must be at least 1".to_string()));
+    }
+    if backend == BackendChoice::Gpu {
+        eprintln!(
+            "warning: --threads sets the CPU engine's threads; it has no effect with --backend gpu"
+        );
+        return Ok(None);
+    }
+    let available = std::thread::available_parallelism().map_or(1, usize::from);
+    if requested > available {
+        eprintln!(
+            "warning: --threads {requested} is more than the {available} CPU threads here; using {available}"
+        );
+        return Ok(Some(available));
+    }
+    Ok(Some(requested))
 }
 
 /// `--dump-paths N FILE` → (N, FILE), checking N against the path count.

@@ -41,8 +41,9 @@ pub struct SlurmArgs {
     /// Memory per shard task, as sbatch takes it (e.g. 2G).
     #[arg(long, value_name = "SIZE")]
     mem: Option<String>,
-    /// Time limit of each shard task, as sbatch takes it (e.g. 01:30:00).
-    #[arg(long, value_name = "LIMIT")]
+    /// Time limit of each shard task, as sbatch takes it (e.g. 01:30:00): MINUTES,
+    /// MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS[:MINUTES[:SECONDS]] or UNLIMITED.
+    #[arg(long, value_name = "LIMIT", value_parser = time_limit)]
     time: Option<String>,
     /// Run at most M shard tasks at once (sbatch's `--array=…%M`).
     #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..))]
@@ -94,10 +95,18 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
         time: args.time.clone(),
         max_running: args.max_running,
     };
-    file::write_output(&job.shards_script_path(), job.shards_script().as_bytes())?;
-    file::write_output(&job.merge_script_path(), job.merge_script().as_bytes())?;
+    file::write_output(
+        &job.shards_script_path(),
+        "--dir",
+        job.shards_script().as_bytes(),
+    )?;
+    file::write_output(
+        &job.merge_script_path(),
+        "--dir",
+        job.merge_script().as_bytes(),
+    )?;
     let submit = job.submit_script_path();
-    file::write_output(&submit, job.submit_script().as_bytes())?;
+    file::write_output(&submit, "--dir", job.submit_script().as_bytes())?;
     make_executable(&submit)?;
     if args.shards > DEFAULT_MAX_ARRAY_SIZE {
         eprintln!(
@@ -132,9 +141,36 @@ pub fn run(args: &SlurmArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--time`, checked against the forms sbatch takes.
+fn time_limit(text: &str) -> std::result::Result<String, String> {
+    let number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let clock = |parts: &str, most: usize| {
+        let fields: Vec<&str> = parts.split(':').collect();
+        fields.len() <= most && fields.iter().all(|field| number(field))
+    };
+    let valid = match text.split_once('-') {
+        _ if ["unlimited", "infinite"].contains(&text.to_ascii_lowercase().as_str()) => true,
+        Some((days, rest)) => number(days) && clock(rest, 3),
+        None => clock(text, 3),
+    };
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}' is not a Slurm time limit; use MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS[:MINUTES[:SECONDS]] or UNLIMITED, e.g. 01:30:00"
+        ))
+    }
+}
+
 /// Creates the run's folder with its `shards/` and `logs/`, refusing one that already holds
 /// shard states (of another run, most likely); returns its absolute path.
 fn prepare_dir(dir: &Path) -> Result<PathBuf> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--dir: {} is a file; give a folder for the job's scripts and states",
+            dir.display()
+        )));
+    }
     let shards = dir.join("shards");
     let used = std::fs::read_dir(&shards).is_ok_and(|mut entries| entries.next().is_some());
     if used {
@@ -144,9 +180,11 @@ fn prepare_dir(dir: &Path) -> Result<PathBuf> {
         )));
     }
     for folder in [shards, dir.join("logs")] {
-        std::fs::create_dir_all(&folder).map_err(|source| Error::Write {
-            path: folder.clone(),
-            source,
+        std::fs::create_dir_all(&folder).map_err(|source| {
+            Error::Usage(format!(
+                "--dir: cannot create the folder {}: {source}; choose another folder",
+                folder.display()
+            ))
         })?;
     }
     let dir = std::fs::canonicalize(dir).map_err(|source| Error::Write {
@@ -172,7 +210,7 @@ fn frozen_scenario(source: &Source, dir: &Path) -> Result<String> {
         .file_name()
         .map_or_else(|| "scenario.toml".into(), |name| name.to_os_string());
     let copy = dir.join(name);
-    file::write_output(&copy, source.toml.as_bytes())?;
+    file::write_output(&copy, "--dir", source.toml.as_bytes())?;
     Ok(copy.display().to_string())
 }
 

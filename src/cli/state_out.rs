@@ -1,33 +1,28 @@
-//! `run --state-out FILE`: the state a finished shard leaves for `firesale merge`.
+//! `run --state-out FILE`: the state a shard leaves for `firesale merge`; a shard stopped
+//! early leaves a state marked partial, which only `merge --allow-partial` takes.
 
 use std::path::Path;
 
-use firesale::engine::RunOutput;
-use firesale::report::file;
+use firesale::engine::metrics::RunTotals;
 use firesale::shard::state::{ShardRun, ShardState};
-use firesale::{Error, Result};
 
-/// Writes the state of the run, whole or not at all. A run stopped early writes none: a
-/// shard's state must hold every path of the shard, or the merge would not be the run's.
-pub fn write(path: &Path, run: ShardRun, output: RunOutput, quiet: bool) -> Result<()> {
-    if output.partial {
-        return Err(Error::Runtime(format!(
-            "the run stopped before the end of shard {}; no state written to {}",
-            run.shard,
-            path.display()
-        )));
-    }
+/// The state file's bytes, and the line that says what it holds.
+pub fn state(run: ShardRun, totals: RunTotals, path: &Path) -> (Vec<u8>, String) {
     let shard = run.shard;
     let paths = shard.paths(run.model.paths);
     let total = run.model.paths;
-    file::write_output(path, &ShardState::new(run, output.totals).encode())?;
-    if !quiet {
-        eprintln!(
-            "shard {shard}: paths {}..{} of {total}, state written to {}",
+    let state = ShardState::new(run, totals);
+    let held = if state.header.partial {
+        format!(
+            "stopped early: paths {}..{} of {}..{} (of {total}), partial state",
             paths.start,
-            paths.end,
-            path.display()
-        );
-    }
-    Ok(())
+            paths.start + state.totals.paths,
+            paths.start,
+            paths.end
+        )
+    } else {
+        format!("paths {}..{} of {total}, state", paths.start, paths.end)
+    };
+    let note = format!("shard {shard}: {held} written to {}", path.display());
+    (state.encode(), note)
 }

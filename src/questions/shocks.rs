@@ -3,13 +3,16 @@
 //! A header row, then one row per step: a `step` column holding 1, 2, …, T in order, one
 //! column per asset (named as in the scenario) with that step's exogenous **log**-return, and
 //! an optional `regime` column (`calm` or `stress`; calm when the column is absent). Assets
-//! left out move 0. Blank lines and lines starting with `#` are skipped (comments); fields may
-//! be quoted as RFC 4180 says. Every problem is a usage error naming the file, line and column.
+//! left out move 0. Blank lines and lines starting with `#` are skipped (comments). The file
+//! is read by the `csv` crate as RFC 4180 says (quoted fields, newlines inside quotes, CRLF),
+//! after a UTF-8 byte-order mark if it starts with one (as Excel writes). Every problem is a
+//! usage error naming the file, line and column.
 
 use std::path::Path;
 
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
+use crate::scenario::check::{self, Bounds};
 use crate::{Error, Result};
 
 /// Reads and parses the shocks file at `path` for `model`.
@@ -31,35 +34,46 @@ enum Column {
 
 /// Parses shocks CSV `text` for `model`; `origin` names the file in errors.
 pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
-    let fail = |line: usize, message: String| {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let fail = |line: u64, message: String| {
         Error::Usage(format!("--shocks {origin}: line {line}: {message}"))
     };
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'));
-    let Some((header_line, header)) = lines.next() else {
+    if let Some(line) = unclosed_quote(text) {
+        return Err(fail(line, "a quoted field is not closed".to_string()));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut records = reader
+        .records()
+        .map(|record| record.map_err(|error| csv_error(&error, origin)))
+        .filter(|record| !record.as_ref().is_ok_and(is_blank));
+    let Some(header) = records.next().transpose()? else {
         return Err(Error::Usage(format!(
             "--shocks {origin}: no header row; expected e.g. 'step,regime,{}'",
             model.assets[0].name
         )));
     };
-    let columns = header_columns(model, &split(header).map_err(|m| fail(header_line, m))?)
-        .map_err(|m| fail(header_line, m))?;
+    let header_line = line_of(&header);
+    let names: Vec<&str> = header.iter().collect();
+    let columns = header_columns(model, &names).map_err(|m| fail(header_line, m))?;
 
     let mut path = GivenPath {
         stress: Vec::new(),
         log_returns: Vec::new(),
     };
-    for (line, text) in lines {
-        let fields = split(text).map_err(|m| fail(line, m))?;
-        if fields.len() != columns.len() {
+    for record in records {
+        let record = record?;
+        let line = line_of(&record);
+        if record.len() != columns.len() {
             return Err(fail(
                 line,
                 format!(
                     "{} fields where the header has {} columns",
-                    fields.len(),
+                    record.len(),
                     columns.len()
                 ),
             ));
@@ -67,40 +81,34 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
         let expected_step = path.steps() + 1;
         let mut stress = false;
         let mut log_returns = vec![0.0; model.assets.len()];
-        for (column, field) in columns.iter().zip(&fields) {
+        for (i, (column, field)) in columns.iter().zip(record.iter()).enumerate() {
+            let at = |message: String| fail(line, format!("{message} (column {})", i + 1));
             match *column {
                 Column::Step => {
                     if field.parse::<usize>().ok() != Some(expected_step) {
-                        return Err(fail(
-                            line,
-                            format!(
-                                "step '{field}' where step {expected_step} was due: steps must be 1, 2, 3, … in order, one row each"
-                            ),
-                        ));
+                        return Err(at(format!(
+                            "step '{field}' where step {expected_step} was due: steps must be 1, 2, 3, … in order, one row each"
+                        )));
                     }
                 }
                 Column::Regime => {
-                    stress = match field.as_str() {
+                    stress = match field {
                         "calm" => false,
                         "stress" => true,
-                        other => {
-                            return Err(fail(
-                                line,
-                                format!("regime '{other}': valid: calm, stress"),
-                            ));
-                        }
+                        other => return Err(at(format!("regime '{other}': valid: calm, stress"))),
                     }
                 }
                 Column::Asset(k) => {
-                    log_returns[k] = field.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
-                        fail(
-                            line,
-                            format!(
-                                "{}: '{field}' is not a log-return (a finite number, e.g. -0.05)",
-                                model.assets[k].name
-                            ),
-                        )
-                    })?;
+                    log_returns[k] = field
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|x| LOG_RETURN.contains(*x))
+                        .ok_or_else(|| {
+                            at(format!(
+                                "{}: '{field}' is not a log-return in {} (e.g. -0.05)",
+                                names[i], LOG_RETURN.text
+                            ))
+                        })?;
                 }
             }
         }
@@ -115,11 +123,55 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
     Ok(path)
 }
 
+/// The range of a step's log-return: e^±10, a move by a factor of 22000.
+const LOG_RETURN: Bounds = check::LOG_MOVE;
+
+/// The line where a quoted field opens and never closes (the reader would take the rest of
+/// the file as that field); comment lines outside quotes are skipped.
+fn unclosed_quote(text: &str) -> Option<u64> {
+    let mut open_at = None;
+    for (line, content) in (1..).zip(text.lines()) {
+        if open_at.is_none() && content.trim_start().starts_with('#') {
+            continue;
+        }
+        for _ in content.chars().filter(|&c| c == '"') {
+            open_at = match open_at {
+                None => Some(line),
+                Some(_) => None,
+            };
+        }
+    }
+    open_at
+}
+
+/// A record that holds nothing but blanks (a line of spaces).
+fn is_blank(record: &csv::StringRecord) -> bool {
+    record.iter().all(str::is_empty)
+}
+
+/// The line a record starts on (1-based).
+fn line_of(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, |position| position.line())
+}
+
+/// A CSV reader's error as one line naming the file, the line and, where known, the column.
+fn csv_error(error: &csv::Error, origin: &str) -> Error {
+    let line = error.position().map_or(0, |position| position.line());
+    let what = match error.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => {
+            format!("column {}: not UTF-8 text", err.field() + 1)
+        }
+        csv::ErrorKind::Io(error) => format!("cannot read it: {error}"),
+        _ => error.to_string(),
+    };
+    Error::Usage(format!("--shocks {origin}: line {line}: {what}"))
+}
+
 /// The header's columns: `step` once, `regime` at most once, else distinct asset names.
-fn header_columns(model: &Model, names: &[String]) -> Result<Vec<Column>, String> {
+fn header_columns(model: &Model, names: &[&str]) -> Result<Vec<Column>, String> {
     let mut columns = Vec::with_capacity(names.len());
-    for name in names {
-        let column = match name.as_str() {
+    for &name in names {
+        let column = match name {
             "step" => Column::Step,
             "regime" => Column::Regime,
             asset => Column::Asset(
@@ -146,47 +198,4 @@ fn header_columns(model: &Model, names: &[String]) -> Result<Vec<Column>, String
         return Err("no 'step' column".to_string());
     }
     Ok(columns)
-}
-
-/// The fields of one CSV record, trimmed; `"…"` quotes a field (`""` inside is one `"`).
-fn split(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        let field = fields.last_mut().expect("there is always a current field");
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (false, '"') if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-            }
-            (false, ',') => fields.push(String::new()),
-            (_, c) => field.push(c),
-        }
-    }
-    if quoted {
-        return Err("a quoted field is not closed".to_string());
-    }
-    Ok(fields.iter().map(|f| f.trim().to_string()).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split;
-
-    #[test]
-    fn fields_split_on_commas_and_honour_quotes() {
-        assert_eq!(split("step, BTC ,ETH").unwrap(), ["step", "BTC", "ETH"]);
-        assert_eq!(split("1,,-0.5").unwrap(), ["1", "", "-0.5"]);
-        assert_eq!(
-            split(r#""a,b","say ""hi""",x"#).unwrap(),
-            ["a,b", r#"say "hi""#, "x"]
-        );
-        assert!(split(r#""open"#).is_err());
-    }
 }

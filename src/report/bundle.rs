@@ -3,8 +3,8 @@
 //!
 //! A command builds a [`Report`] from sections of text, key figures, tables and figures (the
 //! sections of a stress run come from [`super::sections`]; other commands add their own),
-//! then [`Report::write`] draws every figure, and only when everything rendered writes the
-//! files, each whole or not at all.
+//! then [`Report::files`] draws every figure and gives the files, which the caller writes as
+//! one folder that appears whole or not at all (`report::file`; [`Report::write`] does both).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -98,10 +98,22 @@ impl Report {
         self.sections.iter().flat_map(|section| &section.blocks)
     }
 
-    /// Draws every figure and writes all files into `dir` (created if missing); returns the
-    /// paths written. Nothing is written unless every figure rendered; each file is written
-    /// whole or not at all.
+    /// Draws every figure and writes the report as the folder `dir` (created with its
+    /// parents if missing, or replacing an empty folder or a previous report); returns the
+    /// paths written. The folder appears whole or not at all.
     pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut outputs = file::Outputs::default();
+        let id = outputs.folder("--out", dir)?;
+        let files = self.files()?;
+        let mut batch = outputs.batch();
+        let written = batch.folder(id, &files)?;
+        batch.commit()?;
+        Ok(written)
+    }
+
+    /// Draws every figure; returns every file of the report as (name, contents), the page
+    /// last.
+    pub fn files(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let figures: Vec<&Figure> = self.figures().collect();
         let rendered: Vec<Rendered> = figures
             .par_iter()
@@ -127,30 +139,8 @@ impl Report {
                 "internal error: the report names two files {name}"
             )));
         }
-        prepare_dir(dir, "--out")?;
-        files
-            .iter()
-            .map(|(name, contents)| {
-                let path = dir.join(name);
-                file::write_output(&path, contents).map(|()| path)
-            })
-            .collect()
+        Ok(files)
     }
-}
-
-/// Creates the report folder `dir` if missing, so that a run that could not write its report
-/// fails before simulating; `flag` names the option in the error.
-pub fn prepare_dir(dir: &Path, flag: &str) -> Result<()> {
-    if dir.is_file() {
-        return Err(Error::Usage(format!(
-            "{flag}: {} is a file; give a folder for the report",
-            dir.display()
-        )));
-    }
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
-        source,
-    })
 }
 
 /// A file-name-safe form of `name` (to follow a prefix such as `loss-`): lowercase ASCII

@@ -1,7 +1,7 @@
 //! `[[assets]]` → [`model::Asset`]s, and the name lookup every other section uses to refer
 //! to an asset.
 
-use super::check::{finite, non_negative, positive, unique_names};
+use super::check::{self, unique_names, within};
 use super::schema::{self, PerAsset};
 use crate::model::{self, Weight};
 use crate::{Error, Result};
@@ -23,8 +23,17 @@ pub fn compile(assets: &[schema::Asset]) -> Result<Vec<model::Asset>> {
     assets.iter().enumerate().map(compile_one).collect()
 }
 
+/// Column names of the replay's shocks CSV, which an asset name would collide with.
+const RESERVED_ASSET_NAMES: [&str; 2] = ["step", "regime"];
+
 fn compile_one((i, asset): (usize, &schema::Asset)) -> Result<model::Asset> {
     let at = |key: &str| format!("assets[{i}].{key}");
+    check::not_reserved(
+        &asset.name,
+        &at("name"),
+        &RESERVED_ASSET_NAMES,
+        "`step` and `regime` are columns of the replay's shocks CSV",
+    )?;
     if asset.sector.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(Error::scenario(
             at("sector"),
@@ -34,20 +43,26 @@ fn compile_one((i, asset): (usize, &schema::Asset)) -> Result<model::Asset> {
     Ok(model::Asset {
         name: asset.name.clone(),
         sector: asset.sector.clone(),
-        price_usd: positive(asset.price, &at("price"))?,
-        vol: non_negative(asset.vol, &at("vol"))?,
-        stress_vol_multiplier: positive(
+        price_usd: within(asset.price, &at("price"), check::PRICE)?,
+        vol: within(asset.vol, &at("vol"), check::VOL)?,
+        stress_vol_multiplier: within(
             asset.stress_vol_multiplier.unwrap_or(1.0),
             &at("stress_vol_multiplier"),
+            check::MULTIPLIER,
         )?,
-        drift: finite(asset.drift.unwrap_or(0.0), &at("drift"))?,
-        depth_usd: positive(asset.depth, &at("depth"))?,
+        drift: within(asset.drift.unwrap_or(0.0), &at("drift"), check::DRIFT)?,
+        depth_usd: within(asset.depth, &at("depth"), check::USD)?,
     })
 }
 
-/// The entries of a per-asset table at `field` as (asset index, finite value), in asset
-/// order; a key that names no asset is an error at `field.KEY`.
-pub fn resolve(assets: &[model::Asset], values: &PerAsset, field: &str) -> Result<Vec<Weight>> {
+/// The entries of a per-asset table at `field` as (asset index, value within `bounds`), in
+/// asset order; a key that names no asset is an error at `field.KEY`.
+pub fn resolve(
+    assets: &[model::Asset],
+    values: &PerAsset,
+    field: &str,
+    bounds: check::Bounds,
+) -> Result<Vec<Weight>> {
     let mut resolved = values
         .iter()
         .map(|(name, &value)| {
@@ -58,7 +73,7 @@ pub fn resolve(assets: &[model::Asset], values: &PerAsset, field: &str) -> Resul
                 .ok_or_else(|| unknown_asset(assets, name, &at))?;
             Ok(Weight {
                 asset,
-                weight: finite(value, &at)?,
+                weight: within(value, &at, bounds)?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -1,11 +1,32 @@
 //! `[[cohorts]]` → [`model::Cohort`]s: unique names, only the keys of the cohort's `kind`,
 //! then the kind's own compilation.
 
-use super::check::{At, unique_names};
+use super::check::{self, At, unique_names};
 use super::schema::{self, Kind};
 use super::{funds, margin};
 use crate::model::{self, Asset, CohortKind};
 use crate::{Error, Result};
+
+/// A target expression (`COHORT:METRIC>=X`) names the whole market `system`, and ends the
+/// cohort's name at its first `:`.
+fn check_name(name: &str, at: &At) -> Result<()> {
+    let field = at.key("name");
+    check::not_reserved(
+        name,
+        &field,
+        &["system"],
+        "`system:` names the whole market in --target expressions",
+    )?;
+    if name.contains(':') {
+        return Err(Error::scenario(
+            field,
+            format!(
+                "'{name}' holds ':', which ends a cohort's name in --target expressions; choose another name"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 pub fn compile(
     cohorts: &[schema::Cohort],
@@ -23,6 +44,7 @@ pub fn compile(
         .enumerate()
         .map(|(i, cohort)| {
             let at = At::new(format!("cohorts[{i}]"));
+            check_name(&cohort.name, &at)?;
             reject_foreign_fields(cohort, &at)?;
             let kind = match cohort.kind {
                 Kind::Margin => CohortKind::Margin(margin::compile(cohort, &at, assets)?),

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::check::{non_negative, positive, probability, required};
+use super::check::{
+    self, MAX_CASCADE_ROUNDS, MAX_PATHS, MAX_STEPS, count, probability, required, within,
+};
 use super::schema::{self, Impact, Scenario};
 use super::{assets, cohorts, correlation, jumps};
 use crate::model::{ImpactShape, Model, Regimes};
@@ -16,26 +18,29 @@ const STUDENT_T_DOF: std::ops::RangeInclusive<u32> = 3..=30;
 /// Validates everything; `origin` names the scenario when it has no `name`.
 pub fn compile(scenario: Scenario, origin: &str) -> Result<Model> {
     let simulation = &scenario.simulation;
-    let step_hours = positive(
+    let step_hours = within(
         simulation.step_hours.unwrap_or(1.0),
         "simulation.step_hours",
+        check::STEP_HOURS,
     )?;
     let assets = assets::compile(&scenario.assets)?;
     let mut model = Model {
         name: name(scenario.name, origin)?,
         description: scenario.description,
-        paths: at_least_one(
+        paths: count(
             simulation.paths.unwrap_or(DEFAULT_PATHS),
             "simulation.paths",
+            MAX_PATHS,
         )?,
         steps: steps(simulation)?,
         step_hours,
         seed: simulation.seed.unwrap_or(0),
-        max_cascade_rounds: at_least_one(
+        max_cascade_rounds: count(
             simulation
                 .max_cascade_rounds
                 .unwrap_or(DEFAULT_MAX_CASCADE_ROUNDS),
             "simulation.max_cascade_rounds",
+            MAX_CASCADE_ROUNDS,
         )?,
         impact_shape: match scenario.market.impact.unwrap_or(Impact::Sqrt) {
             Impact::Linear => ImpactShape::Linear,
@@ -49,9 +54,29 @@ pub fn compile(scenario: Scenario, origin: &str) -> Result<Model> {
         jumps: Vec::new(),
         cohorts: Vec::new(),
     };
+    check_drift_over_horizon(&model)?;
     model.jumps = jumps::compile(&scenario.jumps, &model.assets, model.step_years())?;
     model.cohorts = cohorts::compile(&scenario.cohorts, &model.assets, step_hours)?;
     Ok(model)
+}
+
+/// Each asset's drift moves its log price by at most [`check::MAX_DRIFT_LOG`] over the run.
+fn check_drift_over_horizon(model: &Model) -> Result<()> {
+    let horizon_years = f64::from(model.steps) * model.step_years();
+    for (i, asset) in model.assets.iter().enumerate() {
+        let move_log = asset.drift.abs() * horizon_years;
+        if move_log > check::MAX_DRIFT_LOG {
+            return Err(Error::scenario(
+                format!("assets[{i}].drift"),
+                format!(
+                    "is {}: over the {horizon_years:.4} years of the run it moves the log price by {move_log:.3e}, more than {}; lower it or shorten the run",
+                    asset.drift,
+                    check::MAX_DRIFT_LOG
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `name`, or the stem of the file (or built-in) it came from.
@@ -65,14 +90,6 @@ fn name(name: Option<String>, origin: &str) -> Result<String> {
     }
 }
 
-/// A count that must not be 0.
-fn at_least_one<T: Default + PartialEq>(value: T, field: &str) -> Result<T> {
-    if value == T::default() {
-        return Err(Error::scenario(field, "must be at least 1"));
-    }
-    Ok(value)
-}
-
 fn steps(simulation: &schema::Simulation) -> Result<u32> {
     let field = "simulation.steps";
     let steps = required(
@@ -80,14 +97,15 @@ fn steps(simulation: &schema::Simulation) -> Result<u32> {
         field,
         "the number of time steps, e.g. steps = 168 (one week of hourly steps)",
     )?;
-    at_least_one(steps, field)
+    count(steps, field, MAX_STEPS)
 }
 
 /// 2^(−step_hours / half-life), or 1 (permanent impact) when the half-life is 0 or absent.
 fn impact_decay(market: &schema::Market, step_hours: f64) -> Result<f64> {
-    let half_life = non_negative(
+    let half_life = within(
         market.impact_half_life_hours.unwrap_or(0.0),
         "market.impact_half_life_hours",
+        check::HALF_LIFE_HOURS,
     )?;
     Ok(if half_life == 0.0 {
         1.0
@@ -130,9 +148,10 @@ fn regimes(regimes: &schema::Regimes) -> Result<Regimes> {
             regimes.stress_to_calm_per_step,
             "stress_to_calm_per_step",
         )?,
-        stress_depth_multiplier: positive(
+        stress_depth_multiplier: within(
             regimes.stress_depth_multiplier.unwrap_or(1.0),
             "regimes.stress_depth_multiplier",
+            check::MULTIPLIER,
         )?,
     })
 }

@@ -1,7 +1,7 @@
 //! Mechanical funds: `kind = "leveraged_etf"` → [`LeveragedEtf`] and `kind = "vol_target"`
 //! → [`VolTargetFund`], with their rebalancing interval in steps.
 
-use super::check::{At, required, required_positive};
+use super::check::{self, At, required, required_within};
 use super::schema::{Cohort, Leverage};
 use super::weights::normalise;
 use crate::model::{Asset, LeveragedEtf, VolTargetFund, Weight};
@@ -22,11 +22,15 @@ pub fn leveraged_etf(
         &field,
         "the ETF's leverage, e.g. 3 or -1",
     )? {
-        Leverage::Single(leverage) if leverage.is_finite() && *leverage != 0.0 => *leverage,
+        Leverage::Single(leverage) if *leverage != 0.0 && (-100.0..=100.0).contains(leverage) => {
+            *leverage
+        }
         Leverage::Single(leverage) => {
             return Err(Error::scenario(
                 field,
-                format!("is {leverage}: it must be a finite non-zero number, e.g. 3, 2 or -1"),
+                format!(
+                    "is {leverage}: it must be a non-zero number in [-100, 100], e.g. 3, 2 or -1"
+                ),
             ));
         }
         _ => {
@@ -37,7 +41,12 @@ pub fn leveraged_etf(
         }
     };
     Ok(LeveragedEtf {
-        aum_usd: required_positive(cohort.aum, &at.key("aum"), "the fund's assets in USD")?,
+        aum_usd: required_within(
+            cohort.aum,
+            &at.key("aum"),
+            "the fund's assets in USD",
+            check::USD,
+        )?,
         leverage,
         weights: weights(cohort, at, assets)?,
         rebalance_every_steps: rebalance_every_steps(cohort, at, step_hours)?,
@@ -51,31 +60,36 @@ pub fn vol_target(
     step_hours: f64,
 ) -> Result<VolTargetFund> {
     Ok(VolTargetFund {
-        equity_usd: required_positive(
+        equity_usd: required_within(
             cohort.equity,
             &at.key("equity"),
             "the fund's equity in USD",
+            check::USD,
         )?,
         weights: weights(cohort, at, assets)?,
-        target_vol: required_positive(
+        target_vol: required_within(
             cohort.target_vol,
             &at.key("target_vol"),
             "the annualised volatility target, e.g. 0.15",
+            check::POSITIVE_VOL,
         )?,
-        max_leverage: required_positive(
+        max_leverage: required_within(
             cohort.max_leverage,
             &at.key("max_leverage"),
             "the cap on exposure / equity, e.g. 2.0",
+            check::LEVERAGE,
         )?,
-        initial_vol: required_positive(
+        initial_vol: required_within(
             cohort.initial_vol,
             &at.key("initial_vol"),
             "the volatility estimate at the start, e.g. 0.15",
+            check::POSITIVE_VOL,
         )?,
-        ewma_half_life_hours: required_positive(
+        ewma_half_life_hours: required_within(
             cohort.ewma_half_life_hours,
             &at.key("ewma_half_life_hours"),
             "the half-life of the variance estimate, e.g. 168",
+            check::HOURS,
         )?,
         rebalance_every_steps: rebalance_every_steps(cohort, at, step_hours)?,
     })
@@ -93,10 +107,11 @@ fn weights(cohort: &Cohort, at: &At, assets: &[Asset]) -> Result<Vec<Weight>> {
 
 /// `rebalance_hours / step_hours`, which must be a positive whole number.
 fn rebalance_every_steps(cohort: &Cohort, at: &At, step_hours: f64) -> Result<u32> {
-    let hours = required_positive(
+    let hours = required_within(
         cohort.rebalance_hours,
         &at.key("rebalance_hours"),
         "how often the fund rebalances, in hours",
+        check::HOURS,
     )?;
     let ratio = hours / step_hours;
     let steps = ratio.round();

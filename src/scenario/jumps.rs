@@ -1,7 +1,7 @@
 //! `[[jumps]]` → [`model::Jump`]s: per-step firing probabilities and per-asset loadings.
 
 use super::assets::resolve;
-use super::check::{At, finite, non_negative, unique_names};
+use super::check::{self, At, unique_names, within};
 use super::schema;
 use crate::model::{self, Asset};
 use crate::{Error, Result};
@@ -39,16 +39,24 @@ fn compile_one(
         ));
     }
     let mut loadings = vec![0.0; assets.len()];
-    for entry in resolve(assets, &jump.loadings, &field)? {
+    for entry in resolve(assets, &jump.loadings, &field, check::LOADING)? {
         loadings[entry.asset] = entry.weight;
     }
-    let intensity = non_negative(jump.intensity_per_year, &at.key("intensity_per_year"))?;
+    let intensity = within(
+        jump.intensity_per_year,
+        &at.key("intensity_per_year"),
+        check::INTENSITY_PER_YEAR,
+    )?;
     Ok(model::Jump {
         name: jump.name.clone(),
         intensity_per_year: intensity,
         fire_probability: -(-intensity * step_years).exp_m1(),
-        mean_log: finite(jump.mean, &at.key("mean"))?,
-        stdev_log: non_negative(jump.stdev.unwrap_or(0.0), &at.key("stdev"))?,
+        mean_log: within(jump.mean, &at.key("mean"), check::LOG_MOVE)?,
+        stdev_log: within(
+            jump.stdev.unwrap_or(0.0),
+            &at.key("stdev"),
+            check::LOG_SPREAD,
+        )?,
         loadings,
     })
 }

@@ -3,7 +3,7 @@
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::check::{At, non_negative, positive};
+use super::check::{self, At, MAX_BUCKETS, count, within};
 use super::schema::{Leverage, Lognormal};
 use crate::model::Bucket;
 use crate::{Error, Result};
@@ -12,7 +12,7 @@ use crate::{Error, Result};
 pub fn buckets(spec: &Leverage, field: &str) -> Result<Vec<Bucket>> {
     let mut buckets = match spec {
         Leverage::Single(leverage) => vec![Bucket {
-            leverage: positive(*leverage, field)?,
+            leverage: within(*leverage, field, check::LEVERAGE)?,
             equity_share: 1.0,
         }],
         Leverage::Shares(pairs) => shares(pairs, field)?,
@@ -27,8 +27,8 @@ fn shares(pairs: &[(f64, f64)], field: &str) -> Result<Vec<Bucket>> {
     let mut buckets = Vec::with_capacity(pairs.len());
     for (i, &(leverage, share)) in pairs.iter().enumerate() {
         let at = format!("{field}[{i}]");
-        let leverage = positive(leverage, &at)?;
-        if non_negative(share, &at)? > 0.0 {
+        let leverage = within(leverage, &at, check::LEVERAGE)?;
+        if within(share, &at, check::SHARE)? > 0.0 {
             buckets.push(Bucket {
                 leverage,
                 equity_share: share,
@@ -52,17 +52,15 @@ fn shares(pairs: &[(f64, f64)], field: &str) -> Result<Vec<Bucket>> {
 /// `{ median, sigma, buckets }`: L_b = median·exp(sigma·Φ⁻¹((b + ½)/B)), clamped below at 1,
 /// equal shares.
 fn lognormal(spread: &Lognormal, at: &At) -> Result<Vec<Bucket>> {
-    let median = positive(spread.median, &at.key("median"))?;
+    let median = within(spread.median, &at.key("median"), check::LEVERAGE)?;
     if median < 1.0 {
         return Err(Error::scenario(
             at.key("median"),
             format!("is {median}: the median leverage must be at least 1"),
         ));
     }
-    let sigma = non_negative(spread.sigma, &at.key("sigma"))?;
-    if spread.buckets == 0 {
-        return Err(Error::scenario(at.key("buckets"), "must be at least 1"));
-    }
+    let sigma = within(spread.sigma, &at.key("sigma"), check::LOG_SPREAD)?;
+    count(spread.buckets, &at.key("buckets"), MAX_BUCKETS)?;
     let count = f64::from(spread.buckets);
     let normal = Normal::standard();
     let buckets: Vec<Bucket> = (0..spread.buckets)

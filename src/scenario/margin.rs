@@ -1,7 +1,7 @@
 //! A `kind = "margin"` cohort → [`MarginBook`]: the position (`weights` with `leverage`, or
 //! `notional`), the margin terms, and the check that no bucket starts in breach.
 
-use super::check::{At, fraction, positive, required, required_positive};
+use super::check::{self, At, fraction, required, required_within, within};
 use super::leverage::buckets;
 use super::schema::Cohort;
 use super::weights::normalise;
@@ -9,10 +9,11 @@ use crate::model::{Asset, Bucket, MarginBook, Weight};
 use crate::{Error, Result};
 
 pub fn compile(cohort: &Cohort, at: &At, assets: &[Asset]) -> Result<MarginBook> {
-    let equity = required_positive(
+    let equity = required_within(
         cohort.equity,
         &at.key("equity"),
         "the cohort's total equity in USD",
+        check::USD,
     )?;
     let position = position(cohort, at, equity, assets)?;
     let margin_field = at.key("maintenance_margin");
@@ -35,7 +36,11 @@ pub fn compile(cohort: &Cohort, at: &At, assets: &[Asset]) -> Result<MarginBook>
         buckets: position.buckets,
         maintenance_margin,
         liquidation_fee,
-        accounts: positive(cohort.accounts.unwrap_or(1.0), &at.key("accounts"))?,
+        accounts: within(
+            cohort.accounts.unwrap_or(1.0),
+            &at.key("accounts"),
+            check::ACCOUNTS,
+        )?,
     })
 }
 

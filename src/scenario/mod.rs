@@ -6,7 +6,7 @@
 
 mod assets;
 pub mod builtin;
-mod check;
+pub mod check;
 mod cohorts;
 mod compile;
 mod correlation;

@@ -2,6 +2,7 @@
 //! entries dropped, in asset order.
 
 use super::assets::resolve;
+use super::check;
 use super::schema::PerAsset;
 use crate::model::{Asset, Weight};
 use crate::{Error, Result};
@@ -14,7 +15,7 @@ pub struct Basket {
 
 /// Normalises the table at `field`; all-zero (or empty) tables are an error.
 pub fn normalise(assets: &[Asset], values: &PerAsset, field: &str) -> Result<Basket> {
-    let entries = resolve(assets, values, field)?;
+    let entries = resolve(assets, values, field, check::SIGNED_USD)?;
     let gross: f64 = entries.iter().map(|w| w.weight.abs()).sum();
     if gross == 0.0 {
         return Err(Error::scenario(

@@ -36,6 +36,8 @@ pub struct Merged {
     pub shards: u64,
     /// Shards absent (only with `allow_partial`), ascending.
     pub missing: Vec<u64>,
+    /// Shards present but stopped early (only with `allow_partial`), ascending.
+    pub stopped: Vec<u64>,
     /// Which shards are missing, which paths they hold, and the commands that re-run them
     /// (several lines); empty when none is.
     pub missing_note: String,
@@ -46,7 +48,8 @@ pub struct Merged {
 }
 
 /// Reads, checks and merges the shard state files `files`. With `allow_partial`, missing
-/// shards are not an error (they are listed in [`Merged::missing`]); every other problem is.
+/// shards and shards that stopped early are not an error (they are listed in
+/// [`Merged::missing`] and [`Merged::stopped`]); every other problem is.
 pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
     let (mut read, merged_totals) = read_all(files);
     read.sort_by_key(|(i, _)| *i);
@@ -88,6 +91,24 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
     let missing: Vec<u64> = (0..reference.shards)
         .filter(|&index| by_index[index as usize].is_none())
         .collect();
+    let stopped: Vec<u64> = by_index
+        .iter()
+        .flatten()
+        .filter(|&&i| states[i].1.partial)
+        .map(|&i| states[i].1.shard)
+        .collect();
+    if !allow_partial {
+        for &i in by_index.iter().flatten().filter(|&&i| states[i].1.partial) {
+            let (file, header, _) = &states[i];
+            problems.file(
+                file,
+                &format!(
+                    "shard {}/{} stopped early (partial); re-run it, or merge with --allow-partial",
+                    header.shard, header.shards
+                ),
+            );
+        }
+    }
     let note = if missing.is_empty() {
         String::new()
     } else {
@@ -127,6 +148,7 @@ pub fn merge_files(files: &[PathBuf], allow_partial: bool) -> Result<Merged> {
         totals,
         shards: reference.shards,
         missing,
+        stopped,
         missing_note: note,
         engine,
         elapsed_seconds,

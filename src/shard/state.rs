@@ -16,7 +16,7 @@
 //! path count (a sketch spans at most [`QuantileSketch::MAX_BUCKETS`] per sign) and grows only
 //! as rare tail buckets fill; with the scenario's text in the header a crypto-unwind state is
 //! 100–150 kB. Files are written whole or not at all by the caller
-//! (`report::file::write_output`).
+//! (`report::file`).
 //!
 //! [`QuantileSketch::MAX_BUCKETS`]: crate::summary::QuantileSketch::MAX_BUCKETS
 
@@ -63,6 +63,10 @@ pub struct Header {
     pub engine: Engine,
     pub elapsed_seconds: f64,
     pub invocation: Invocation,
+    /// The shard stopped early (by a signal): its totals hold only its first paths, and
+    /// `merge` takes it only with `--allow-partial`. Absent from the file when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 /// The engine that ran a shard (`backend` of the summary).
@@ -138,10 +142,12 @@ pub struct ShardRun<'a> {
 }
 
 impl ShardState {
-    /// The state of a finished shard; its totals must hold exactly the shard's paths.
+    /// The state of a shard; its totals hold exactly the shard's paths, or fewer when the
+    /// shard stopped early (it is then marked partial).
     pub fn new(run: ShardRun, totals: RunTotals) -> Self {
         let paths = run.shard.paths(run.model.paths);
-        debug_assert_eq!(totals.paths, paths.end - paths.start);
+        debug_assert!(totals.paths <= paths.end - paths.start);
+        let partial = totals.paths < paths.end - paths.start;
         ShardState {
             header: Header {
                 firesale_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -158,6 +164,7 @@ impl ShardState {
                 engine: run.engine,
                 elapsed_seconds: run.elapsed_seconds,
                 invocation: run.invocation,
+                partial,
             },
             totals,
         }
@@ -235,8 +242,14 @@ impl ShardState {
         let shard = Shard::new(header.shard, header.shards)?;
         let paths = shard.paths(header.paths);
         let layout = totals.layout;
+        let expected_paths = paths.end - paths.start;
+        let paths_fit = if header.partial {
+            totals.paths < expected_paths
+        } else {
+            totals.paths == expected_paths
+        };
         if (header.first_path, header.end_path) != (paths.start, paths.end)
-            || totals.paths != paths.end - paths.start
+            || !paths_fit
             || totals.metrics.len() != layout.len()
             || totals.liquidated_paths.len() != layout.cohorts
             || totals.bad_debt_paths.len() != layout.cohorts

@@ -80,6 +80,12 @@ fn choose_adapter(
     backends: Backends,
     filter: Option<&str>,
 ) -> Result<Adapter> {
+    if backend_names(backends).is_empty() {
+        let given = std::env::var("WGPU_BACKEND").unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "WGPU_BACKEND='{given}' names no backend; give one or more of vulkan, metal, dx12, gl (comma-separated), or unset it"
+        )));
+    }
     let env_name = std::env::var("WGPU_ADAPTER_NAME").ok();
     let filters: Vec<String> = filter
         .into_iter()
@@ -114,9 +120,25 @@ fn choose_adapter(
                 format!("available: {}", available.join(", "))
             };
             Error::Runtime(format!(
-                "no GPU adapter{wanted} (backends {backends:?}); {found}. Run with --backend cpu to use the CPU engine"
+                "no GPU adapter{wanted} (backends {}); {found}. Run with --backend cpu to use the CPU engine",
+                backend_names(backends).join(", ")
             ))
         })
+}
+
+/// The names of the backends in `backends` (as `WGPU_BACKEND` writes them).
+fn backend_names(backends: Backends) -> Vec<&'static str> {
+    [
+        (Backends::VULKAN, "vulkan"),
+        (Backends::METAL, "metal"),
+        (Backends::DX12, "dx12"),
+        (Backends::GL, "gl"),
+        (Backends::BROWSER_WEBGPU, "webgpu"),
+    ]
+    .into_iter()
+    .filter(|(backend, _)| backends.contains(*backend))
+    .map(|(_, name)| name)
+    .collect()
 }
 
 /// One dispatch of `groups` (x, y) workgroups of a compute pipeline over its bind group.
@@ -177,7 +199,11 @@ impl GpuDevice {
         let lost = Arc::clone(&failures);
         device.set_device_lost_callback(move |reason, message| {
             if let Ok(mut failures) = lost.lock() {
-                failures.push(format!("device lost ({reason:?}): {message}"));
+                let reason = match reason {
+                    wgpu::DeviceLostReason::Destroyed => "destroyed",
+                    _ => "reason unknown",
+                };
+                failures.push(format!("device lost ({reason}): {message}"));
             }
         });
         Ok(GpuDevice {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::super::input::unknown;
 use crate::model::{CohortKind, MarginBook, Model};
 use crate::report::format::{Format, usd};
+use crate::scenario::check;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,9 +102,22 @@ impl Param {
         }
     }
 
-    /// The exclusive upper bound of valid values (below it the scenario stays valid), and why.
+    /// The exclusive upper bound of valid values (below it the scenario stays valid and
+    /// within the ranges a scenario may have), and why.
     fn edge(self, kind: &CohortKind) -> (f64, &'static str) {
-        match (self, kind) {
+        let setting = setting(kind);
+        let in_range = match self {
+            Param::Leverage => (
+                check::LEVERAGE.high / setting.leverage_max.abs(),
+                " (there the leverage would pass 1000, the most a scenario may have)",
+            ),
+            Param::Equity => (
+                check::USD.high / setting.equity,
+                " (there the equity would pass 1e15 USD, the most a scenario may have)",
+            ),
+            Param::MaintenanceMargin => (f64::INFINITY, ""),
+        };
+        let valid = match (self, kind) {
             (Param::Leverage, CohortKind::Margin(book)) if book.maintenance_margin > 0.0 => (
                 1.0 / (book.maintenance_margin * top_leverage(book)),
                 " (there the most levered bucket would reach 1/maintenance_margin and start in breach)",
@@ -113,6 +127,11 @@ impl Param {
                 " (1/the most levered bucket's leverage: from there that bucket would start in breach)",
             ),
             _ => (f64::INFINITY, ""),
+        };
+        if in_range.0 < valid.0 {
+            in_range
+        } else {
+            valid
         }
     }
 
@@ -121,7 +140,7 @@ impl Param {
         let (edge, _) = self.edge(kind);
         match self {
             Param::Leverage => (SCALE_FLOOR, LEVERAGE_SCALE_CAP.min(edge * (1.0 - EDGE))),
-            Param::Equity => (SCALE_FLOOR, EQUITY_SCALE_CAP),
+            Param::Equity => (SCALE_FLOOR, EQUITY_SCALE_CAP.min(edge * (1.0 - EDGE))),
             Param::MaintenanceMargin => (0.0, edge * (1.0 - EDGE)),
         }
     }
@@ -155,7 +174,10 @@ impl Param {
                 } else {
                     String::new()
                 };
-                return Err(Error::Usage(format!("{flag} {value}: {what}{below}")));
+                return Err(Error::Usage(format!(
+                    "{flag} {}: {what}{below}",
+                    check::shown(value)
+                )));
             }
         }
         if lo >= hi {
