@@ -32,6 +32,7 @@ use firesale::engine::gpu::device::GpuDevice;
 use firesale::engine::gpu::params::{ParamWords, ParamsBinding};
 use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
 use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
+use firesale::engine::gpu::slicer::Slicer;
 use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
@@ -266,16 +267,40 @@ fn wide_universe_paths_match_the_cpu_engine() {
     check_quantiles(&model, &comparison);
 }
 
-/// Where the driver cuts paths short, the run fails with a message that says so; it never
-/// returns their numbers. llvmpipe ends a shader after 65,535 loop passes, which the wide
-/// universe spends between 250 and 500 steps (crypto-unwind between 2,000 and 5,000).
+/// Any horizon runs: a year of hours of crypto-unwind (8,760 steps) and the wide universe
+/// at 500 steps, both far beyond what one dispatch may loop on llvmpipe (65,535 passes per
+/// shader: crypto-unwind spends them between 2,000 and 5,000 steps, the wide universe
+/// between 250 and 500), run in slices and match the CPU engine path by path (tolerances
+/// of `compare`).
+#[test]
+fn long_horizons_run_in_slices_and_match_the_cpu_engine() {
+    let mut year = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    year.steps = 8760;
+    let comparison = compare(&year, 200, false);
+    eprintln!(
+        "crypto-unwind, 8,760 steps: {} of 200 paths diverge",
+        comparison.divergent.len()
+    );
+    let mut wide = wide_model();
+    wide.steps = 500;
+    let comparison = compare(&wide, 200, false);
+    eprintln!(
+        "many-assets, 500 steps: {} of 200 paths diverge",
+        comparison.divergent.len()
+    );
+}
+
+/// Where the driver cuts paths short and a shorter slice cannot help, the run fails with a
+/// message that says so; it never returns their numbers. Forced here with one slice of all
+/// 1,000 steps of the wide universe, which llvmpipe cuts short.
 #[test]
 fn paths_cut_short_by_the_driver_are_an_error() {
     let mut model = wide_model();
     model.steps = 1000;
-    let cancel = AtomicBool::new(false);
-    let mut engine = engine();
-    let run = run_gpu(&mut engine, &model, 0..256, &control(&cancel, 0));
+    let engine = engine();
+    let pipeline = PathPipeline::new(engine.device(), &model, 256, false).expect("pipeline");
+    pipeline.slicer.set(Slicer::fixed(model.steps));
+    let run = pipeline.run_chunk(engine.device(), 0, 256, 0);
     if engine.adapter().device_type == "Cpu" {
         let error = match run {
             Ok(_) => panic!("llvmpipe cuts these paths short"),

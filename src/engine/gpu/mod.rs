@@ -1,5 +1,7 @@
 //! The GPU engine: the whole model in wgpu compute shaders (`shaders/*.wgsl`), one
-//! invocation per path, in f32. Paths run in chunks sized from the adapter's limits; each
+//! invocation per path, in f32. Paths run in chunks sized from a memory budget and the
+//! adapter's limits, and a chunk's steps in slices short enough for any driver
+//! ([`slicer`]), progress and cancellation acting between slices; each
 //! chunk's per-path metric rows stay on the GPU, where they are reduced ([`reduce`]) into
 //! counters from which the host rebuilds the same mergeable [`RunTotals`] as the CPU
 //! engine's. When a run asks for per-step totals, a pipeline variant also writes each step's
@@ -10,11 +12,13 @@
 pub mod correlation;
 pub mod device;
 pub mod params;
+pub mod path_state;
 pub mod pipeline;
 pub mod probe;
 pub mod record;
 pub mod reduce;
 pub mod shader;
+pub mod slicer;
 pub mod unroll;
 pub mod weights;
 
@@ -122,7 +126,17 @@ pub fn run_gpu(
             .dump_paths
             .saturating_sub(start)
             .min(u64::from(count)) as u32;
-        let chunk = pipeline.run_chunk(gpu, start, count, dump)?;
+        let done = start - paths.start;
+        let steps = u64::from(model.steps.max(1));
+        let mut between = |step: u32| {
+            (control.progress)(done + u64::from(count) * u64::from(step) / steps);
+            !control.cancel.load(Ordering::Relaxed)
+        };
+        let Some(chunk) = pipeline.run_chunk_in_slices(gpu, start, count, dump, &mut between)?
+        else {
+            output.partial = true;
+            break;
+        };
         output.totals.merge(&chunk.totals);
         if let (Some(steps), Some(chunk_steps)) = (&mut output.steps, &chunk.steps) {
             steps.merge(chunk_steps);
