@@ -250,7 +250,7 @@ impl PathPipeline {
             states,
             status,
             status_staging,
-            slicer: Cell::new(Slicer::new(plan.steps)),
+            slicer: Cell::new(Slicer::new(plan.steps, gpu.adapter.device_type == "Cpu")),
             steps: plan.steps,
             reduction,
             recording,
