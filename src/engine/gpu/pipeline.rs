@@ -44,7 +44,7 @@ pub const MAX_CHUNK_PATHS: u32 = 1 << 20;
 /// and the host's copies of the rows when they are read back): the chunk size follows from
 /// it and the model's row and state widths. A quarter GiB keeps a software adapter's whole
 /// process well under 512 MiB and still fills a large GPU's cores with a wave of paths.
-pub const CHUNK_MEMORY_BUDGET: u64 = 256 << 20;
+pub const CHUNK_MEMORY_BUDGET: u64 = 128 << 20;
 const _: () = assert!(MAX_CHUNK_PATHS <= reduce::MAX_PATHS);
 
 /// Rows of a chunk's first paths: per path, the metric row then its flag: 1.0 when some
