@@ -675,3 +675,54 @@ fn gpu_run_report_has_the_timeline_and_fan_charts() {
     }
     std::fs::remove_dir_all(&dir).expect("remove the report folder");
 }
+
+/// `firesale bench --check`: per adapter its driver and limits and the agreement of its
+/// rows with the CPU engine's, in the table and the JSON; exit status 1 exactly when an
+/// adapter fails the agreement, naming its worst columns.
+#[test]
+fn bench_check_reports_agreement_and_fails_on_disagreement() {
+    let dir = std::env::temp_dir().join(format!("firesale-gpu-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let json = dir.join("check.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args(["bench", "calm-market", "--check", "--check-paths", "300"])
+        .args(["--paths", "300", "--json"])
+        .arg(&json)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("JSON written")).expect("JSON");
+    let checks = report["check"].as_array().expect("a check per adapter");
+    assert!(!checks.is_empty(), "{stdout}");
+    let mut failing = Vec::new();
+    for check in checks {
+        let adapter = check["adapter"].as_str().expect("adapter name");
+        assert!(check["driver"].is_string() && check["max_storage_buffer_binding_size"].is_u64());
+        let agreement = &check["agreement"];
+        assert_eq!(agreement["paths"], 300);
+        assert!(stdout.contains(adapter), "{stdout}");
+        if !agreement["passes"].as_bool().expect("passes") {
+            failing.push(adapter.to_string());
+            let worst = agreement["columns"]
+                .as_array()
+                .expect("columns")
+                .iter()
+                .filter(|c| c["agreeing"] != c["paths"])
+                .min_by_key(|c| c["agreeing"].as_u64())
+                .expect("a disagreeing column");
+            assert!(
+                stderr.contains(worst["column"].as_str().expect("name")),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(if failing.is_empty() { 0 } else { 1 }),
+        "{stderr}"
+    );
+    assert!(report["results"].as_array().is_some_and(|r| r.len() >= 2));
+    std::fs::remove_dir_all(&dir).expect("remove the temporary folder");
+}

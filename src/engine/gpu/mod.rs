@@ -9,6 +9,7 @@
 //! ([`record`]). Only the counters (and the rows of `--dump-paths`) are read back, so GPU and
 //! host memory are constant in the path count.
 
+pub mod agreement;
 pub mod correlation;
 pub mod device;
 pub mod params;

@@ -43,8 +43,8 @@ pub const MAX_CHUNK_PATHS: u32 = 1 << 20;
 /// Bytes a chunk's per-path buffers may take together (rows, both path states, step rows,
 /// and the host's copies of the rows when they are read back): the chunk size follows from
 /// it and the model's row and state widths. An eighth of a GiB keeps a software adapter's
-/// whole process under 512 MiB (lavapipe: 369 MiB at 1e6 and at 1e7 crypto-unwind paths,
-/// 353 MiB at 1e3, docs/PERFORMANCE.md) and still holds tens of thousands of paths of a
+/// whole process under 512 MiB (lavapipe: 361 MiB at 1e6 and at 1e7 crypto-unwind paths,
+/// 345 MiB at 1e3, docs/PERFORMANCE.md) and still holds tens of thousands of paths of a
 /// dozen-asset model, about a wave of a large GPU's cores.
 pub const CHUNK_MEMORY_BUDGET: u64 = 128 << 20;
 const _: () = assert!(MAX_CHUNK_PATHS <= reduce::MAX_PATHS);
