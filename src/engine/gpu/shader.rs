@@ -374,6 +374,39 @@ mod tests {
         validate(&source);
     }
 
+    /// A calibration's trials (every parameter `calibrate` scales, on every cohort it
+    /// applies to) compose the same path shader as the scenario, so the device's pipeline
+    /// cache compiles it once: those values live in the parameter buffer.
+    #[test]
+    fn calibration_trials_compose_the_same_shader() {
+        use crate::questions::calibrate::param::Param;
+        for name in ["crypto-unwind", "calm-market"] {
+            let model = crate::scenario::load(name).expect("built-in scenario");
+            let source = |model: &crate::model::Model| {
+                let plan = Plan::new(model);
+                let params = ParamWords::new(&plan);
+                let layout = MetricLayout::new(model);
+                path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None).source
+            };
+            let scenario = source(&model);
+            for (c, cohort) in model.cohorts.iter().enumerate() {
+                for param in [Param::Leverage, Param::Equity, Param::MaintenanceMargin] {
+                    if param.check(&cohort.kind, &cohort.name).is_err() {
+                        continue;
+                    }
+                    let value = if param.is_scale() { 0.73 } else { 0.031 };
+                    let trial = param.apply(&model, c, value);
+                    assert!(
+                        source(&trial) == scenario,
+                        "{name}: {} {} changes the shader",
+                        cohort.name,
+                        param.name()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn probe_shaders_validate() {
         validate(&probe_shader());
