@@ -40,7 +40,8 @@ use pipeline::{MAX_CHUNK_PATHS, PathPipeline};
 const MIN_CHUNK_PATHS: u32 = 1 << 16;
 
 /// An open GPU device, reusable across runs; it keeps the last pipeline built, so runs of
-/// the same model (a benchmark's warm run, a calibration's trials) compile the shader once.
+/// the same model (a benchmark's warm run) reuse it, and the device keeps the compiled
+/// shaders, so models of the same shape (a calibration's trials) compile once.
 pub struct GpuEngine {
     gpu: GpuDevice,
     /// The model, chunk cap, whether it records steps, and the pipeline.
@@ -72,8 +73,17 @@ impl GpuEngine {
         let fits = matches!(&self.cached, Some((cached, cap, steps, _))
             if cached == model && *cap >= wanted && *steps == per_step);
         if !fits {
-            self.cached = None;
+            // The old buffers go before the new ones are made.
+            let previous = self
+                .cached
+                .take()
+                .map(|(_, _, _, old)| (old.shape, old.slicer.get()));
             let pipeline = PathPipeline::new(&self.gpu, model, wanted, per_step)?;
+            // A model of the same shape (a calibration's next trial) slices as the last one
+            // did, without probing again.
+            if let Some((_, slicer)) = previous.filter(|(shape, _)| *shape == pipeline.shape) {
+                pipeline.slicer.set(slicer);
+            }
             self.cached = Some((model.clone(), wanted, per_step, pipeline));
         }
         Ok((&self.gpu, &self.cached.as_ref().expect("just built").3))

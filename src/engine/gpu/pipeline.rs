@@ -126,6 +126,8 @@ pub struct PathPipeline {
     status_staging: wgpu::Buffer,
     /// The slice length for the next chunk (what the last one measured).
     pub slicer: Cell<Slicer>,
+    /// A hash of the path shader's source: pipelines of the same shape run alike.
+    pub shape: u64,
     steps: u32,
     reduction: Reduction,
     recording: Option<StepRecording>,
@@ -254,6 +256,11 @@ impl PathPipeline {
             status_staging,
             slicer: Cell::new(Slicer::new(plan.steps, gpu.adapter.device_type == "Cpu")),
             steps: plan.steps,
+            shape: {
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(&shader.source, &mut hasher);
+                std::hash::Hasher::finish(&hasher)
+            },
             reduction,
             recording,
             layout,
