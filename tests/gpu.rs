@@ -28,6 +28,7 @@
 use std::sync::atomic::AtomicBool;
 
 use firesale::engine::cpu::plan::Plan;
+use firesale::engine::gpu::agreement::{self, Agreement};
 use firesale::engine::gpu::device::GpuDevice;
 use firesale::engine::gpu::params::{ParamWords, ParamsBinding};
 use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
@@ -725,4 +726,38 @@ fn bench_check_reports_agreement_and_fails_on_disagreement() {
     );
     assert!(report["results"].as_array().is_some_and(|r| r.len() >= 2));
     std::fs::remove_dir_all(&dir).expect("remove the temporary folder");
+}
+
+/// f32 that keeps f64's answers: at least 99.9% of the `--dump-paths` values of the first
+/// 4,000 paths within 1e-4 of the larger value (or 1e-6 of the column's largest magnitude
+/// near zero) of the CPU engine's, and every column's mean within 3 standard errors of the
+/// CPU mean (`firesale bench --check`'s criterion, `src/engine/gpu/agreement.rs`).
+#[test]
+fn f32_rows_keep_the_cpu_engines_values() {
+    let cancel = AtomicBool::new(false);
+    let paths = 4000;
+    let mut engine = engine();
+    for name in ["crypto-unwind", "calm-market"] {
+        let model = firesale::scenario::load(name).expect("built-in scenario");
+        let cpu = run_cpu(&model, 0..paths, &control(&cancel, paths));
+        let gpu =
+            run_gpu(&mut engine, &model, 0..paths, &control(&cancel, paths)).expect("GPU run");
+        let names = MetricLayout::new(&model).column_names(&model);
+        let agreement = Agreement::new(&names, &cpu.dump_rows, &gpu.dump_rows);
+        let worst: Vec<String> = agreement
+            .worst(5)
+            .iter()
+            .map(|c| format!("{} {}/{}", c.column, c.agreeing, c.paths))
+            .collect();
+        eprintln!(
+            "{name}: {:.4}% of values agree; worst {worst:?}",
+            agreement.share * 100.0
+        );
+        assert!(
+            agreement.passes,
+            "{name}: {:.4}% of values agree (needs {}%), worst columns {worst:?}",
+            agreement.share * 100.0,
+            agreement::REQUIRED_SHARE * 100.0
+        );
+    }
 }
