@@ -12,6 +12,10 @@ struct Header {
     paths_per_row: u32,
     column_base: u32,
     loop_probe_passes: u32,
+    step_first: u32,
+    step_last: u32,
+    state_paths: u32,
+    padding: u32,
 }
 
 fn param_f32(index: u32) -> f32 {

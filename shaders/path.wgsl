@@ -1,7 +1,7 @@
-// The entry point: one invocation simulates one global path, step by step in the order of
-// MODEL.md §2, and writes its metric row (layout of `MetricLayout`) and a rounds-exhausted
-// flag, and the end of every step when recording (record.wgsl). Mirrors
-// `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
+// The entry point: one invocation advances one global path by a slice of steps, step by
+// step in the order of MODEL.md §2, and after the last step writes its metric row (layout
+// of `MetricLayout`) and a rounds-exhausted flag, and the end of every step when recording
+// (record.wgsl). Mirrors `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
 //
 // What a step costs on llvmpipe (Mesa's software driver, 8 paths per instruction): it
 // runs every line of an `if` under a lane mask whether or not a lane takes it, and every
@@ -13,6 +13,8 @@
 
 // Per path: ROW_LEN metrics, then its flag (`write_row`).
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
+// [0]: paths of this dispatch that the driver cut short (see the end of `simulate_paths`).
+@group(0) @binding(4) var<storage, read_write> slice_status: array<atomic<u32>>;
 
 fn cohort_column(cohort: u32, metric: u32) -> u32 {
     return COHORT_METRICS * cohort + metric;
@@ -26,6 +28,9 @@ fn system_column(metric: u32) -> u32 {
     return COHORT_METRICS * N_COHORTS + ASSET_METRICS * N_ASSETS + metric;
 }
 
+// Advances the path by one slice of steps, the header's step_first ..= step_last: from
+// t = 0 when step_first is 1, else from the state the previous slice saved (path_state,
+// generated); saves its state at the end, or writes its row after the last step.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
     let local = id.y * params.header.paths_per_row + id.x;
@@ -36,16 +41,21 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
     let carry = select(0u, 1u, path_lo < local);
     let path = vec2<u32>(path_lo, params.header.path_base_hi + carry);
     let seed = vec2<u32>(params.header.seed_lo, params.header.seed_hi);
+    let last = params.header.step_last;
 
-    state_reset();
-    record_start();
-    var initial = step_stream(seed, path, 0u);
-    stress = regime_initial(next_word(&initial));
+    var step = params.header.step_first;
+    if step == 1u {
+        state_reset();
+        record_start();
+        var initial = step_stream(seed, path, 0u);
+        stress = regime_initial(next_word(&initial));
+    } else {
+        state_load(local);
+    }
     // A step is split where the funds rebalance (MODEL.md §2: regime, shock, impact decay
     // and prices; funds; cascade, drawdown): the inner loop closes a step and opens the
     // next until a fund is due, so the funds' code sits outside it and runs once per
     // rebalance instead of (masked) in every step.
-    var step = 1u;
     step_open(seed, path, step);
     loop {
         if funds_due(step) {
@@ -54,7 +64,7 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
         loop {
             step_close(local, step);
             step++;
-            if step > STEPS {
+            if step > last {
                 break;
             }
             step_open(seed, path, step);
@@ -62,14 +72,15 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
                 break;
             }
         }
-        if step > STEPS {
+        if step > last {
             break;
         }
     }
     // llvmpipe ends every loop of an invocation once their passes together reach 65,535
-    // (gallivm's loop limiter), silently: a long or wide scenario would come back cut
+    // (gallivm's loop limiter), silently: a slice too long for it would come back cut
     // short. A loop of a run-time number of passes, run last, finds out: once the limit is
-    // spent it stops after its first pass.
+    // spent it stops after its first pass. The host then runs the slice again, shorter,
+    // from the state the previous slice saved (so nothing below may count a cut path).
     var probe = 0u;
     loop {
         probe++;
@@ -77,7 +88,18 @@ fn simulate_paths(@builtin(global_invocation_id) id: vec3<u32>) {
             break;
         }
     }
-    write_row(local * ROW_STRIDE, probe < params.header.loop_probe_passes);
+    let cut_short = probe < params.header.loop_probe_passes;
+    if cut_short {
+        atomicAdd(&slice_status[0], 1u);
+    }
+    if last < STEPS {
+        state_save(local);
+        return;
+    }
+    if !cut_short {
+        record_finish();
+    }
+    write_row(local * ROW_STRIDE, cut_short);
 }
 
 // The first part of step `step`: the regime switch, the exogenous shock, the decay of

@@ -8,26 +8,26 @@
 // Per path: STEP_STRIDE values, reduced afterwards by reduce.wgsl: the notional liquidated
 // in step t at t − 1, the powered prices from STEP_PRICE, the powered exogenous-only prices
 // from STEP_EXOGENOUS_PRICE (each at slot · N_ASSETS + k).
-@group(0) @binding(2) var<storage, read_write> step_rows: array<f32>;
+@group(0) @binding(5) var<storage, read_write> step_rows: array<f32>;
 // [(t − 1)·(N_COHORTS + 1) + c]: paths whose first liquidation in cohort c came in step t;
 // column N_COHORTS counts the first liquidation in any cohort.
-@group(0) @binding(3) var<storage, read_write> first_liquidations: array<atomic<u32>>;
+@group(0) @binding(6) var<storage, read_write> first_liquidations: array<atomic<u32>>;
 
 // The path's cumulative liquidated notional at the end of the previous step, USD.
 var<private> liquidated_before_usd: f32;
-// Per margin book: liquidated in an earlier step.
-var<private> book_liquidated: array<bool, MARGIN_LEN>;
-// Some book liquidated in an earlier step.
-var<private> any_liquidated: bool;
+// Per margin book: the step of its first liquidation, 0 while none.
+var<private> book_first_step: array<u32, MARGIN_LEN>;
+// The step of the first liquidation in any book, 0 while none.
+var<private> any_first_step: u32;
 
 // Back to t = 0 for a new path.
 fn record_start() {
     liquidated_before_usd = 0.0;
     // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
-        book_liquidated[m] = false;
+        book_first_step[m] = 0u;
     }
-    any_liquidated = false;
+    any_first_step = 0u;
 }
 
 // Records the state of chunk path `local` at the end of step `step`.
@@ -35,15 +35,12 @@ fn record_step(local: u32, step: u32) {
     let row = local * STEP_STRIDE;
     step_rows[row + step - 1u] = liquidated_notional_usd - liquidated_before_usd;
     liquidated_before_usd = liquidated_notional_usd;
-    let counts = (step - 1u) * (N_COHORTS + 1u);
     // @unroll
     for (var m = 0u; m < N_MARGIN; m++) {
-        if !book_liquidated[m] && margin_liquidated[m] > 0u {
-            book_liquidated[m] = true;
-            atomicAdd(&first_liquidations[counts + param_u32(P_MARGIN_COHORT + m)], 1u);
-            if !any_liquidated {
-                any_liquidated = true;
-                atomicAdd(&first_liquidations[counts + N_COHORTS], 1u);
+        if book_first_step[m] == 0u && margin_liquidated[m] > 0u {
+            book_first_step[m] = step;
+            if any_first_step == 0u {
+                any_first_step = step;
             }
         }
     }
@@ -56,5 +53,20 @@ fn record_step(local: u32, step: u32) {
             step_rows[column + STEP_PRICE] = exp(power * log_price(k));
             step_rows[column + STEP_EXOGENOUS_PRICE] = exp(power * exogenous_log[k]);
         }
+    }
+}
+
+// Counts the path's first liquidations, once its last step is done (and known complete: a
+// slice the driver cut short is run again, so the counters must not have seen it).
+fn record_finish() {
+    // @unroll
+    for (var m = 0u; m < N_MARGIN; m++) {
+        if book_first_step[m] != 0u {
+            let counts = (book_first_step[m] - 1u) * (N_COHORTS + 1u);
+            atomicAdd(&first_liquidations[counts + param_u32(P_MARGIN_COHORT + m)], 1u);
+        }
+    }
+    if any_first_step != 0u {
+        atomicAdd(&first_liquidations[(any_first_step - 1u) * (N_COHORTS + 1u) + N_COHORTS], 1u);
     }
 }

@@ -4,3 +4,5 @@
 fn record_start() {}
 
 fn record_step(local: u32, step: u32) {}
+
+fn record_finish() {}

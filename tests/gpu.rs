@@ -28,10 +28,12 @@
 use std::sync::atomic::AtomicBool;
 
 use firesale::engine::cpu::plan::Plan;
+use firesale::engine::gpu::agreement::{self, Agreement};
 use firesale::engine::gpu::device::GpuDevice;
 use firesale::engine::gpu::params::{ParamWords, ParamsBinding};
 use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
 use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
+use firesale::engine::gpu::slicer::Slicer;
 use firesale::engine::gpu::{GpuEngine, run_gpu};
 use firesale::engine::metrics::{
     ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
@@ -266,16 +268,40 @@ fn wide_universe_paths_match_the_cpu_engine() {
     check_quantiles(&model, &comparison);
 }
 
-/// Where the driver cuts paths short, the run fails with a message that says so; it never
-/// returns their numbers. llvmpipe ends a shader after 65,535 loop passes, which the wide
-/// universe spends between 250 and 500 steps (crypto-unwind between 2,000 and 5,000).
+/// Any horizon runs: a year of hours of crypto-unwind (8,760 steps) and the wide universe
+/// at 500 steps, both far beyond what one dispatch may loop on llvmpipe (65,535 passes per
+/// shader: crypto-unwind spends them between 2,000 and 5,000 steps, the wide universe
+/// between 250 and 500), run in slices and match the CPU engine path by path (tolerances
+/// of `compare`).
+#[test]
+fn long_horizons_run_in_slices_and_match_the_cpu_engine() {
+    let mut year = firesale::scenario::load("crypto-unwind").expect("built-in scenario");
+    year.steps = 8760;
+    let comparison = compare(&year, 200, false);
+    eprintln!(
+        "crypto-unwind, 8,760 steps: {} of 200 paths diverge",
+        comparison.divergent.len()
+    );
+    let mut wide = wide_model();
+    wide.steps = 500;
+    let comparison = compare(&wide, 200, false);
+    eprintln!(
+        "many-assets, 500 steps: {} of 200 paths diverge",
+        comparison.divergent.len()
+    );
+}
+
+/// Where the driver cuts paths short and a shorter slice cannot help, the run fails with a
+/// message that says so; it never returns their numbers. Forced here with one slice of all
+/// 1,000 steps of the wide universe, which llvmpipe cuts short.
 #[test]
 fn paths_cut_short_by_the_driver_are_an_error() {
     let mut model = wide_model();
     model.steps = 1000;
-    let cancel = AtomicBool::new(false);
-    let mut engine = engine();
-    let run = run_gpu(&mut engine, &model, 0..256, &control(&cancel, 0));
+    let engine = engine();
+    let pipeline = PathPipeline::new(engine.device(), &model, 256, false).expect("pipeline");
+    pipeline.slicer.set(Slicer::fixed(model.steps));
+    let run = pipeline.run_chunk(engine.device(), 0, 256, 0);
     if engine.adapter().device_type == "Cpu" {
         let error = match run {
             Ok(_) => panic!("llvmpipe cuts these paths short"),
@@ -649,4 +675,89 @@ fn gpu_run_report_has_the_timeline_and_fan_charts() {
         assert_eq!(fans, model.assets.len(), "fan charts (.{ext})");
     }
     std::fs::remove_dir_all(&dir).expect("remove the report folder");
+}
+
+/// `firesale bench --check`: per adapter its driver and limits and the agreement of its
+/// rows with the CPU engine's, in the table and the JSON; exit status 1 exactly when an
+/// adapter fails the agreement, naming its worst columns.
+#[test]
+fn bench_check_reports_agreement_and_fails_on_disagreement() {
+    let dir = std::env::temp_dir().join(format!("firesale-gpu-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let json = dir.join("check.json");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args(["bench", "calm-market", "--check", "--check-paths", "300"])
+        .args(["--paths", "300", "--json"])
+        .arg(&json)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("JSON written")).expect("JSON");
+    let checks = report["check"].as_array().expect("a check per adapter");
+    assert!(!checks.is_empty(), "{stdout}");
+    let mut failing = Vec::new();
+    for check in checks {
+        let adapter = check["adapter"].as_str().expect("adapter name");
+        assert!(check["driver"].is_string() && check["max_storage_buffer_binding_size"].is_u64());
+        let agreement = &check["agreement"];
+        assert_eq!(agreement["paths"], 300);
+        assert!(stdout.contains(adapter), "{stdout}");
+        if !agreement["passes"].as_bool().expect("passes") {
+            failing.push(adapter.to_string());
+            let worst = agreement["columns"]
+                .as_array()
+                .expect("columns")
+                .iter()
+                .filter(|c| c["agreeing"] != c["paths"])
+                .min_by_key(|c| c["agreeing"].as_u64())
+                .expect("a disagreeing column");
+            assert!(
+                stderr.contains(worst["column"].as_str().expect("name")),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(if failing.is_empty() { 0 } else { 1 }),
+        "{stderr}"
+    );
+    assert!(report["results"].as_array().is_some_and(|r| r.len() >= 2));
+    std::fs::remove_dir_all(&dir).expect("remove the temporary folder");
+}
+
+/// f32 that keeps f64's answers: at least 99.9% of the `--dump-paths` values of the first
+/// 4,000 paths within 1e-4 of the larger value (or 1e-6 of the column's largest magnitude
+/// near zero) of the CPU engine's, and every column's mean within 3 standard errors of the
+/// CPU mean (`firesale bench --check`'s criterion, `src/engine/gpu/agreement.rs`).
+#[test]
+fn f32_rows_keep_the_cpu_engines_values() {
+    let cancel = AtomicBool::new(false);
+    let paths = 4000;
+    let mut engine = engine();
+    for name in ["crypto-unwind", "calm-market"] {
+        let model = firesale::scenario::load(name).expect("built-in scenario");
+        let cpu = run_cpu(&model, 0..paths, &control(&cancel, paths));
+        let gpu =
+            run_gpu(&mut engine, &model, 0..paths, &control(&cancel, paths)).expect("GPU run");
+        let names = MetricLayout::new(&model).column_names(&model);
+        let agreement = Agreement::new(&names, &cpu.dump_rows, &gpu.dump_rows);
+        let worst: Vec<String> = agreement
+            .worst(5)
+            .iter()
+            .map(|c| format!("{} {}/{}", c.column, c.agreeing, c.paths))
+            .collect();
+        eprintln!(
+            "{name}: {:.4}% of values agree; worst {worst:?}",
+            agreement.share * 100.0
+        );
+        assert!(
+            agreement.passes,
+            "{name}: {:.4}% of values agree (needs {}%), worst columns {worst:?}",
+            agreement.share * 100.0,
+            agreement::REQUIRED_SHARE * 100.0
+        );
+    }
 }

@@ -1,6 +1,11 @@
 //! `firesale bench`: crypto-unwind at a few path counts on every engine here (the CPU engine
 //! and each GPU adapter), cold (first run in the process: pipeline and shader compile
 //! included) and warm (the same run again), in paths/s and path-steps/s.
+//!
+//! With `--check`, first whether each GPU can be trusted: its driver, backend and limits,
+//! then its `--dump-paths` rows of the first paths against the CPU engine's
+//! ([`Agreement`]); the run fails (exit 1) naming the worst columns when they disagree,
+//! after the throughput table and the JSON are written.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -9,7 +14,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use firesale::engine::backend::Engine;
-use firesale::engine::gpu::{GpuEngine, list_adapters};
+use firesale::engine::gpu::agreement::{self, Agreement};
+use firesale::engine::gpu::{AdapterSummary, GpuEngine, list_adapters, run_gpu};
+use firesale::engine::metrics::MetricLayout;
+use firesale::engine::run_cpu;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::report::file;
@@ -27,17 +35,46 @@ struct Measurement {
     warm_path_steps_per_second: f64,
 }
 
+/// One adapter's check: what it is, and how its paths agree with the CPU engine's.
+#[derive(Debug, Serialize)]
+struct AdapterCheck {
+    adapter: String,
+    backend: String,
+    device_type: String,
+    driver: String,
+    driver_info: String,
+    max_storage_buffer_binding_size: u64,
+    max_buffer_size: u64,
+    max_compute_workgroups_per_dimension: u32,
+    max_compute_invocations_per_workgroup: u32,
+    agreement: Agreement,
+}
+
 #[derive(Debug, Serialize)]
 struct BenchReport {
     scenario: String,
     cpu_threads: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<Vec<AdapterCheck>>,
     results: Vec<Measurement>,
 }
 
-pub fn run(scenario: &str, path_counts: &[u64], json: Option<&PathBuf>) -> Result<()> {
+/// Benchmarks `scenario` at `path_counts`, after checking every GPU against the CPU engine
+/// on `check_paths` paths when given.
+pub fn run(
+    scenario: &str,
+    path_counts: &[u64],
+    check_paths: Option<u64>,
+    json: Option<&PathBuf>,
+) -> Result<()> {
     if path_counts.contains(&0) {
         return Err(Error::Usage(
             "--paths: every count must be at least 1".to_string(),
+        ));
+    }
+    if check_paths == Some(0) {
+        return Err(Error::Usage(
+            "--check-paths: compare at least 1 path".to_string(),
         ));
     }
     if let Some(path) = json {
@@ -65,6 +102,9 @@ pub fn run(scenario: &str, path_counts: &[u64], json: Option<&PathBuf>) -> Resul
             Err(error) => eprintln!("skipping {}: {error}", adapter.name),
         }
     }
+    let check = check_paths
+        .map(|paths| check_adapters(&mut engines, &model, paths))
+        .transpose()?;
     let mut results = Vec::new();
     println!(
         "{:<6} {:<44} {:>9} {:>9} {:>9} {:>12} {:>15}",
@@ -87,15 +127,127 @@ pub fn run(scenario: &str, path_counts: &[u64], json: Option<&PathBuf>) -> Resul
             results.push(measurement);
         }
     }
+    let failures: Vec<String> = check.iter().flatten().filter_map(failure).collect();
     if let Some(path) = json {
         let report = BenchReport {
             scenario: model.name.clone(),
             cpu_threads: rayon::current_num_threads(),
+            check,
             results,
         };
         file::write_output(path, "--json", file::pretty_json(&report).as_bytes())?;
     }
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Runtime(failures.join("; ")))
+    }
+}
+
+/// Each GPU engine's rows of the first `paths` paths against the CPU engine's, printed as
+/// a table.
+fn check_adapters(engines: &mut [Engine], model: &Model, paths: u64) -> Result<Vec<AdapterCheck>> {
+    let cancel = AtomicBool::new(false);
+    let control = RunControl {
+        dump_paths: paths,
+        ..RunControl::totals_only(&cancel)
+    };
+    let cpu = run_cpu(model, 0..paths, &control);
+    let names = MetricLayout::new(model).column_names(model);
+    println!(
+        "check: {paths} paths of {}, GPU rows against the CPU engine's: a value agrees within \
+         {:e} relative or {:e} of its column's largest magnitude; {}% must, and every mean \
+         within {} standard errors",
+        model.name,
+        agreement::RELATIVE,
+        agreement::NEAR_ZERO,
+        agreement::REQUIRED_SHARE * 100.0,
+        agreement::MEAN_ERRORS
+    );
+    let mut checks = Vec::new();
+    for engine in engines.iter_mut() {
+        let Engine::Gpu { engine, .. } = engine else {
+            continue;
+        };
+        let gpu = run_gpu(engine, model, 0..paths, &control)?;
+        let agreement = Agreement::new(&names, &cpu.dump_rows, &gpu.dump_rows);
+        let adapter = engine.adapter().clone();
+        print_check(&adapter, &agreement);
+        checks.push(adapter_check(adapter, agreement));
+    }
+    println!();
+    Ok(checks)
+}
+
+fn adapter_check(adapter: AdapterSummary, agreement: Agreement) -> AdapterCheck {
+    AdapterCheck {
+        adapter: adapter.name,
+        backend: adapter.backend,
+        device_type: adapter.device_type,
+        driver: adapter.driver,
+        driver_info: adapter.driver_info,
+        max_storage_buffer_binding_size: adapter.max_storage_buffer_binding_size,
+        max_buffer_size: adapter.max_buffer_size,
+        max_compute_workgroups_per_dimension: adapter.max_compute_workgroups_per_dimension,
+        max_compute_invocations_per_workgroup: adapter.max_compute_invocations_per_workgroup,
+        agreement,
+    }
+}
+
+fn print_check(adapter: &AdapterSummary, agreement: &Agreement) {
+    println!(
+        "{} ({}, {}; driver {} {}; storage binding {} MiB, workgroups/dim {}, invocations/group {})",
+        adapter.name,
+        adapter.backend,
+        adapter.device_type,
+        adapter.driver,
+        adapter.driver_info,
+        adapter.max_storage_buffer_binding_size >> 20,
+        adapter.max_compute_workgroups_per_dimension,
+        adapter.max_compute_invocations_per_workgroup
+    );
+    println!(
+        "  {:.4}% of values agree: {}",
+        agreement.share * 100.0,
+        if agreement.passes { "PASS" } else { "FAIL" }
+    );
+    for column in agreement.worst(5) {
+        println!(
+            "  {:<44} {:>6}/{} agree, mean CPU {:.6e} GPU {:.6e} (s.e. {:.2e}), worst path {}: CPU {:.9e} GPU {:.9e}",
+            column.column,
+            column.agreeing,
+            column.paths,
+            column.cpu_mean,
+            column.gpu_mean,
+            column.standard_error,
+            column.worst_path,
+            column.worst_cpu,
+            column.worst_gpu
+        );
+    }
+}
+
+/// Why `check` fails, when it does.
+fn failure(check: &AdapterCheck) -> Option<String> {
+    let agreement = &check.agreement;
+    if agreement.passes {
+        return None;
+    }
+    let worst: Vec<String> = agreement
+        .worst(3)
+        .iter()
+        .map(|c| format!("{} ({}/{} agree)", c.column, c.agreeing, c.paths))
+        .collect();
+    Some(format!(
+        "GPU {} disagrees with the CPU engine: {:.4}% of {} paths' values within tolerance \
+         (needs {}%, and every mean within {} standard errors); worst columns: {}",
+        check.adapter,
+        agreement.share * 100.0,
+        agreement.paths,
+        agreement::REQUIRED_SHARE * 100.0,
+        agreement::MEAN_ERRORS,
+        worst.join(", ")
+    ))
 }
 
 fn measure(

@@ -62,6 +62,13 @@ enum Command {
         /// Write the measurements as JSON to FILE (`-` for standard output).
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// First check each GPU against the CPU engine (per-path and summary agreement);
+        /// exit 1 when one disagrees.
+        #[arg(long)]
+        check: bool,
+        /// Paths the check compares.
+        #[arg(long, default_value_t = 4_000, requires = "check")]
+        check_paths: u64,
     },
     /// Merge the state files of a sharded run (`run --shard I/N --state-out FILE`) into the
     /// summary of the whole run.
@@ -186,7 +193,14 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             scenario,
             paths,
             json,
-        } => bench::run(&scenario, &paths, json.as_ref()),
+            check,
+            check_paths,
+        } => bench::run(
+            &scenario,
+            &paths,
+            check.then_some(check_paths),
+            json.as_ref(),
+        ),
         Command::Merge(args) => merge::run(&args),
         Command::Slurm(args) => slurm::run(&args),
         Command::Replay(args) => replay::run(&args),

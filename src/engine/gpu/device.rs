@@ -167,7 +167,17 @@ pub struct GpuDevice {
     pub limits: Limits,
     /// Errors no scope caught, and the device-lost message, for the next check.
     failures: Arc<Mutex<Vec<String>>>,
+    /// The pipelines compiled last, least recently used first.
+    compiled: Mutex<Vec<(PipelineKey, CompiledPipeline)>>,
 }
+
+/// What a pipeline is compiled from: WGSL source, entry point, bindings.
+type PipelineKey = (String, String, Vec<Binding>);
+type CompiledPipeline = (wgpu::ComputePipeline, wgpu::BindGroupLayout);
+
+/// Compiled pipelines a device keeps ([`GpuDevice::compute_pipeline`]): a path shader, its
+/// recording variant, their reductions and the probes, with room to spare.
+pub const COMPILED_KEPT: usize = 8;
 
 impl GpuDevice {
     /// Opens the adapter whose name contains `filter` and `WGPU_ADAPTER_NAME` (each when
@@ -212,6 +222,7 @@ impl GpuDevice {
             adapter: summary,
             limits,
             failures,
+            compiled: Mutex::new(Vec::new()),
         })
     }
 
@@ -251,8 +262,37 @@ impl GpuDevice {
     }
 
     /// A compute pipeline from WGSL `source`, entry point `entry`, over one bind group of
-    /// buffers bound as `bindings` (binding i ↔ element i).
+    /// buffers bound as `bindings` (binding i ↔ element i). The last [`COMPILED_KEPT`]
+    /// compiled are kept, keyed by all three: a model that differs from the last one only in
+    /// values the shader reads from its parameter buffer (a calibration's trials) composes
+    /// the same source and is not compiled again.
     pub fn compute_pipeline(
+        &self,
+        label: &str,
+        source: &str,
+        entry: &str,
+        bindings: &[Binding],
+    ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroupLayout)> {
+        let key = (source.to_string(), entry.to_string(), bindings.to_vec());
+        let mut compiled = self
+            .compiled
+            .lock()
+            .map_err(|_| Error::Runtime("GPU pipeline cache poisoned".to_string()))?;
+        if let Some(at) = compiled.iter().position(|(k, _)| *k == key) {
+            let entry = compiled.remove(at);
+            let pipeline = entry.1.clone();
+            compiled.push(entry);
+            return Ok(pipeline);
+        }
+        let pipeline = self.compile(label, source, entry, bindings)?;
+        if compiled.len() == COMPILED_KEPT {
+            compiled.remove(0);
+        }
+        compiled.push((key, pipeline.clone()));
+        Ok(pipeline)
+    }
+
+    fn compile(
         &self,
         label: &str,
         source: &str,

@@ -1,5 +1,7 @@
 //! The GPU engine: the whole model in wgpu compute shaders (`shaders/*.wgsl`), one
-//! invocation per path, in f32. Paths run in chunks sized from the adapter's limits; each
+//! invocation per path, in f32. Paths run in chunks sized from a memory budget and the
+//! adapter's limits, and a chunk's steps in slices short enough for any driver
+//! ([`slicer`]), progress and cancellation acting between slices; each
 //! chunk's per-path metric rows stay on the GPU, where they are reduced ([`reduce`]) into
 //! counters from which the host rebuilds the same mergeable [`RunTotals`] as the CPU
 //! engine's. When a run asks for per-step totals, a pipeline variant also writes each step's
@@ -7,14 +9,17 @@
 //! ([`record`]). Only the counters (and the rows of `--dump-paths`) are read back, so GPU and
 //! host memory are constant in the path count.
 
+pub mod agreement;
 pub mod correlation;
 pub mod device;
 pub mod params;
+pub mod path_state;
 pub mod pipeline;
 pub mod probe;
 pub mod record;
 pub mod reduce;
 pub mod shader;
+pub mod slicer;
 pub mod unroll;
 pub mod weights;
 
@@ -35,7 +40,8 @@ use pipeline::{MAX_CHUNK_PATHS, PathPipeline};
 const MIN_CHUNK_PATHS: u32 = 1 << 16;
 
 /// An open GPU device, reusable across runs; it keeps the last pipeline built, so runs of
-/// the same model (a benchmark's warm run, a calibration's trials) compile the shader once.
+/// the same model (a benchmark's warm run) reuse it, and the device keeps the compiled
+/// shaders, so models of the same shape (a calibration's trials) compile once.
 pub struct GpuEngine {
     gpu: GpuDevice,
     /// The model, chunk cap, whether it records steps, and the pipeline.
@@ -67,8 +73,17 @@ impl GpuEngine {
         let fits = matches!(&self.cached, Some((cached, cap, steps, _))
             if cached == model && *cap >= wanted && *steps == per_step);
         if !fits {
-            self.cached = None;
+            // The old buffers go before the new ones are made.
+            let previous = self
+                .cached
+                .take()
+                .map(|(_, _, _, old)| (old.shape, old.slicer.get()));
             let pipeline = PathPipeline::new(&self.gpu, model, wanted, per_step)?;
+            // A model of the same shape (a calibration's next trial) slices as the last one
+            // did, without probing again.
+            if let Some((_, slicer)) = previous.filter(|(shape, _)| *shape == pipeline.shape) {
+                pipeline.slicer.set(slicer);
+            }
             self.cached = Some((model.clone(), wanted, per_step, pipeline));
         }
         Ok((&self.gpu, &self.cached.as_ref().expect("just built").3))
@@ -122,7 +137,17 @@ pub fn run_gpu(
             .dump_paths
             .saturating_sub(start)
             .min(u64::from(count)) as u32;
-        let chunk = pipeline.run_chunk(gpu, start, count, dump)?;
+        let done = start - paths.start;
+        let steps = u64::from(model.steps.max(1));
+        let mut between = |step: u32| {
+            (control.progress)(done + u64::from(count) * u64::from(step) / steps);
+            !control.cancel.load(Ordering::Relaxed)
+        };
+        let Some(chunk) = pipeline.run_chunk_in_slices(gpu, start, count, dump, &mut between)?
+        else {
+            output.partial = true;
+            break;
+        };
         output.totals.merge(&chunk.totals);
         if let (Some(steps), Some(chunk_steps)) = (&mut output.steps, &chunk.steps) {
             steps.merge(chunk_steps);

@@ -29,6 +29,15 @@ pub struct Header {
     /// Passes of the path shader's closing loop, [`LOOP_PROBE_PASSES`]: a value the shader
     /// compiler cannot see, so the loop stays a loop (`shaders/path.wgsl`).
     pub loop_probe_passes: u32,
+    /// The slice of steps a path dispatch runs, `step_first ..= step_last` (1-based):
+    /// from t = 0 when `step_first` is 1, else from the state saved by the slice before.
+    pub step_first: u32,
+    pub step_last: u32,
+    /// Paths per word of the saved path state (`src/engine/gpu/path_state.rs`): the
+    /// chunk's capacity.
+    pub state_paths: u32,
+    /// Keeps the header a whole number of 16-byte uniform rows.
+    pub padding: u32,
 }
 
 /// See [`Header::loop_probe_passes`].
@@ -45,6 +54,10 @@ impl Header {
             paths_per_row,
             column_base: 0,
             loop_probe_passes: LOOP_PROBE_PASSES,
+            step_first: 1,
+            step_last: 1,
+            state_paths: 0,
+            padding: 0,
         }
     }
 }
@@ -358,6 +371,10 @@ mod tests {
             ("paths_per_row", offset_of!(Header, paths_per_row)),
             ("column_base", offset_of!(Header, column_base)),
             ("loop_probe_passes", offset_of!(Header, loop_probe_passes)),
+            ("step_first", offset_of!(Header, step_first)),
+            ("step_last", offset_of!(Header, step_last)),
+            ("state_paths", offset_of!(Header, state_paths)),
+            ("padding", offset_of!(Header, padding)),
         ];
         assert_eq!(members.len(), rust_offsets.len());
         for (member, (name, offset)) in members.iter().zip(rust_offsets) {

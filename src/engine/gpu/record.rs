@@ -121,7 +121,7 @@ impl StepRecording {
         u64::from(layout.columns()) * 4
     }
 
-    /// The buffers the path shader binds after its own (bindings 2 and 3).
+    /// The buffers the path shader binds after its own (bindings 5 and 6).
     pub fn bindings(&self) -> [&wgpu::Buffer; 2] {
         [&self.rows, &self.first_liquidations]
     }

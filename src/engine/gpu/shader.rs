@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::correlation;
 use super::params::{ParamWords, ParamsBinding};
+use super::path_state::StateCode;
 use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use super::unroll;
@@ -153,6 +154,12 @@ impl Constants {
     }
 }
 
+/// A composed path shader and the words of path state it carries between slices.
+pub struct PathShader {
+    pub source: String,
+    pub state_words: u32,
+}
+
 /// The path shader for `plan`, whose parameters are laid out as `params` and bound as
 /// `binding`; it records every step into step rows laid out as `steps` (see [`StepLayout`])
 /// when given, with the slots and powers of `totals`.
@@ -162,7 +169,7 @@ pub fn path_shader(
     params: &ParamWords,
     binding: ParamsBinding,
     recording: Option<(&StepTotals, StepLayout)>,
-) -> String {
+) -> PathShader {
     let normals = plan.normals_per_step();
     let mut c = Constants(Vec::new());
     c.u32("N_ASSETS", plan.assets);
@@ -259,8 +266,13 @@ pub fn path_shader(
         }
         None => files.push(RECORD_OFF_FILE),
     }
+    let state = StateCode::new(recording.is_some(), &|name| c.u32_value(name));
+    files.push(("path state (generated)", &state.wgsl));
     files.push(PATH_ENTRY_FILE);
-    c.compose(&files)
+    PathShader {
+        source: c.compose(&files),
+        state_words: state.words,
+    }
 }
 
 /// The reduction shader for rows of `columns` values per path.
@@ -320,14 +332,10 @@ mod tests {
             let totals = StepTotals::new(&model);
             let steps = StepLayout::new(&totals, &model);
             for binding in [ParamsBinding::Uniform, ParamsBinding::Storage] {
-                validate(&path_shader(&plan, &layout, &params, binding, None));
-                validate(&path_shader(
-                    &plan,
-                    &layout,
-                    &params,
-                    binding,
-                    Some((&totals, steps)),
-                ));
+                validate(&path_shader(&plan, &layout, &params, binding, None).source);
+                validate(
+                    &path_shader(&plan, &layout, &params, binding, Some((&totals, steps))).source,
+                );
             }
         }
     }
@@ -345,7 +353,7 @@ mod tests {
         let plan = Plan::new(&model);
         let params = ParamWords::new(&plan);
         let layout = MetricLayout::new(&model);
-        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None);
+        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None).source;
         assert!(source.contains("for (var k = 0u; k < N_ASSETS; k++) {"));
         validate(&source);
     }
@@ -358,12 +366,45 @@ mod tests {
         let plan = Plan::new(&model);
         let params = ParamWords::new(&plan);
         let layout = MetricLayout::new(&model);
-        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None);
+        let source = path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None).source;
         let literal = correlation::wgsl(&plan, true);
         assert!(source.contains(&literal));
         let source = source.replace(&literal, &correlation::wgsl(&plan, false));
         assert!(source.contains("correlated_shock_from_params(t_scale);"));
         validate(&source);
+    }
+
+    /// A calibration's trials (every parameter `calibrate` scales, on every cohort it
+    /// applies to) compose the same path shader as the scenario, so the device's pipeline
+    /// cache compiles it once: those values live in the parameter buffer.
+    #[test]
+    fn calibration_trials_compose_the_same_shader() {
+        use crate::questions::calibrate::param::Param;
+        for name in ["crypto-unwind", "calm-market"] {
+            let model = crate::scenario::load(name).expect("built-in scenario");
+            let source = |model: &crate::model::Model| {
+                let plan = Plan::new(model);
+                let params = ParamWords::new(&plan);
+                let layout = MetricLayout::new(model);
+                path_shader(&plan, &layout, &params, ParamsBinding::Uniform, None).source
+            };
+            let scenario = source(&model);
+            for (c, cohort) in model.cohorts.iter().enumerate() {
+                for param in [Param::Leverage, Param::Equity, Param::MaintenanceMargin] {
+                    if param.check(&cohort.kind, &cohort.name).is_err() {
+                        continue;
+                    }
+                    let value = if param.is_scale() { 0.73 } else { 0.031 };
+                    let trial = param.apply(&model, c, value);
+                    assert!(
+                        source(&trial) == scenario,
+                        "{name}: {} {} changes the shader",
+                        cohort.name,
+                        param.name()
+                    );
+                }
+            }
+        }
     }
 
     #[test]
