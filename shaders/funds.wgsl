@@ -47,7 +47,7 @@ fn etf_rebalance(e: u32) -> bool {
 fn vol_target_rebalance(v: u32) -> bool {
     let weights = WEIGHTS_VOL_TARGET + v;
     let r = weights_return_since(weights, vol_target_reference_at(v));
-    vol_target_equity_usd[v] += vol_target_exposure_usd[v] * r;
+    vol_target_book_pnl(v, vol_target_exposure_usd[v] * r);
     vol_target_exposure_usd[v] *= 1.0 + r;
     let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
     vol_target_variance[v] = keep * vol_target_variance[v]
@@ -56,7 +56,8 @@ fn vol_target_rebalance(v: u32) -> bool {
         param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
         param_f32(P_VOL_TARGET_TARGET_VOL + v) / sqrt(vol_target_variance[v]),
     );
-    let target_usd = max(vol_target_equity_usd[v], 0.0) * leverage;
+    let equity_usd = param_f32(P_VOL_TARGET_EQUITY + v) + vol_target_pnl(v);
+    let target_usd = max(equity_usd, 0.0) * leverage;
     let flow = target_usd - vol_target_exposure_usd[v];
     vol_target_exposure_usd[v] = target_usd;
     weights_reset_reference(weights, vol_target_reference_at(v));
@@ -74,8 +75,26 @@ fn etf_final_value(e: u32) -> f32 {
     return max(etf_aum_usd[e] * (1.0 + leverage * r), 0.0);
 }
 
-// Final vol-target equity at T (MODEL.md §7.3), marked since its last rebalance.
-fn vol_target_final_value(v: u32) -> f32 {
+// Adds `pnl` to fund `v`'s P&L, keeping what f32 rounds off (Neumaier's compensated sum).
+fn vol_target_book_pnl(v: u32, pnl: f32) {
+    let sum = vol_target_pnl_usd[v];
+    let total = sum + pnl;
+    if abs(sum) >= abs(pnl) {
+        vol_target_pnl_error_usd[v] += (sum - total) + pnl;
+    } else {
+        vol_target_pnl_error_usd[v] += (pnl - total) + sum;
+    }
+    vol_target_pnl_usd[v] = total;
+}
+
+// Fund `v`'s P&L since the start: equity − initial equity.
+fn vol_target_pnl(v: u32) -> f32 {
+    return vol_target_pnl_usd[v] + vol_target_pnl_error_usd[v];
+}
+
+// Vol-target fund loss at T (MODEL.md §7.3: initial minus final equity), marked since its
+// last rebalance: minus its P&L, never a difference of equities.
+fn vol_target_final_loss(v: u32) -> f32 {
     let r = weights_return_since(WEIGHTS_VOL_TARGET + v, vol_target_reference_at(v));
-    return vol_target_equity_usd[v] + vol_target_exposure_usd[v] * r;
+    return -(vol_target_pnl(v) + vol_target_exposure_usd[v] * r);
 }

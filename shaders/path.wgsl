@@ -138,7 +138,7 @@ fn write_row(row: u32, cut_short: bool) {
     // @unroll
     for (var v = 0u; v < N_VOL_TARGET; v++) {
         let c = param_u32(P_VOL_TARGET_COHORT + v);
-        write_fund_row(row, c, param_f32(P_VOL_TARGET_EQUITY + v) - vol_target_final_value(v));
+        write_fund_row(row, c, vol_target_final_loss(v));
     }
     // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {

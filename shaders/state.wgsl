@@ -34,7 +34,12 @@ var<private> fund_reference: array<f32, FUND_REFERENCE_LEN>;
 
 var<private> etf_aum_usd: array<f32, ETF_LEN>;
 
-var<private> vol_target_equity_usd: array<f32, VOL_TARGET_LEN>;
+// Equity − initial equity, accumulated as each rebalance books its P&L (a Neumaier sum:
+// `vol_target_pnl_usd` and the low-order part it lost, `vol_target_pnl_error_usd`). The
+// CPU keeps the equity; in f32 the loss, a small difference of large equities, would keep
+// only the digits the equity leaves it, and 8,760 hourly sums lose more.
+var<private> vol_target_pnl_usd: array<f32, VOL_TARGET_LEN>;
+var<private> vol_target_pnl_error_usd: array<f32, VOL_TARGET_LEN>;
 var<private> vol_target_exposure_usd: array<f32, VOL_TARGET_LEN>;
 // EWMA variance, annualised.
 var<private> vol_target_variance: array<f32, VOL_TARGET_LEN>;
@@ -84,7 +89,8 @@ fn state_reset() {
             param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
             param_f32(P_VOL_TARGET_TARGET_VOL + v) / initial_vol,
         );
-        vol_target_equity_usd[v] = equity;
+        vol_target_pnl_usd[v] = 0.0;
+        vol_target_pnl_error_usd[v] = 0.0;
         vol_target_exposure_usd[v] = equity * leverage;
         vol_target_variance[v] = initial_vol * initial_vol;
     }

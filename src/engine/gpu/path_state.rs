@@ -22,7 +22,7 @@ enum Kind {
 struct Carried(&'static str, Kind, Option<&'static str>);
 
 /// What `shaders/state.wgsl` carries, in storage order.
-const STATE: [Carried; 21] = [
+const STATE: [Carried; 22] = [
     Carried("stress", Kind::Bool, None),
     Carried("exogenous_log", Kind::F32, Some("ASSETS_LEN")),
     Carried("impact_log", Kind::F32, Some("ASSETS_LEN")),
@@ -42,7 +42,12 @@ const STATE: [Carried; 21] = [
     Carried("margin_bad_debt_usd", Kind::F32, Some("MARGIN_LEN")),
     Carried("fund_reference", Kind::F32, Some("FUND_REFERENCE_LEN")),
     Carried("etf_aum_usd", Kind::F32, Some("ETF_LEN")),
-    Carried("vol_target_equity_usd", Kind::F32, Some("VOL_TARGET_LEN")),
+    Carried("vol_target_pnl_usd", Kind::F32, Some("VOL_TARGET_LEN")),
+    Carried(
+        "vol_target_pnl_error_usd",
+        Kind::F32,
+        Some("VOL_TARGET_LEN"),
+    ),
     Carried("vol_target_exposure_usd", Kind::F32, Some("VOL_TARGET_LEN")),
     Carried("vol_target_variance", Kind::F32, Some("VOL_TARGET_LEN")),
     Carried("liquidated_notional_usd", Kind::F32, None),
