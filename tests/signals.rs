@@ -24,7 +24,14 @@ fn start(dir: &Path, args: &[&str]) -> Child {
         // The CPU engine, named: under `auto` two shards of one run could each pick another
         // engine (CPU and a software GPU are close in speed), and shards of two engines never
         // merge. What is tested here is the stop, not the choice.
-        .args(["run", "calm-market", "--paths", MANY_PATHS, "--backend", "cpu"])
+        .args([
+            "run",
+            "calm-market",
+            "--paths",
+            MANY_PATHS,
+            "--backend",
+            "cpu",
+        ])
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::piped())
