@@ -39,8 +39,10 @@ impl StopSignals {
             // the process only on a second signal.
             flag::register_conditional_shutdown(*signal, *status, Arc::clone(&stop))
                 .map_err(fail)?;
-            flag::register(*signal, Arc::clone(&stop)).map_err(fail)?;
+            // Which signal came is set before `stop`, so that whoever sees `stop` set finds
+            // it in [`StopSignals::stopped`].
             flag::register(*signal, Arc::clone(seen)).map_err(fail)?;
+            flag::register(*signal, Arc::clone(&stop)).map_err(fail)?;
         }
         Ok(StopSignals { stop, received })
     }
@@ -50,13 +52,17 @@ impl StopSignals {
         &self.stop
     }
 
-    /// The error that says a signal stopped the run, if one did (the first one listed when
-    /// both came).
-    pub fn stopped(&self) -> Option<Error> {
+    /// The error that says a signal stopped the command, if one did (the first one listed
+    /// when both came), with `outcome`: what became of the outputs.
+    pub fn stopped(&self, outcome: &'static str) -> Option<Error> {
         STOPPING
             .iter()
             .zip(&self.received)
             .find(|(_, seen)| seen.load(Ordering::Relaxed))
-            .map(|(&(_, signal, status), _)| Error::Stopped { signal, status })
+            .map(|(&(_, signal, status), _)| Error::Stopped {
+                signal,
+                status,
+                outcome,
+            })
     }
 }
