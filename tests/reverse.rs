@@ -351,3 +351,23 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
             .starts_with("no shock up to")
     );
 }
+
+/// Once the stop flag is set (a signal, in `firesale reverse`) no path is replayed: the
+/// answer is empty and marked partial, and the report says so rather than "not reached".
+#[test]
+fn a_stopped_search_replays_nothing_and_is_marked_partial() {
+    let m = two_books(0.01 * 2000.0 / 0.015);
+    let problem =
+        Problem::new(&m, "X=-0.10", "B:accounts_liquidated>=10", "calm", None).expect("valid");
+    let answer = reverse::reverse(&m, &problem, &AtomicBool::new(true));
+    assert!(answer.partial);
+    assert!(answer.target.is_none() && answer.points.is_empty());
+    assert!(answer.key_levels.iter().all(Option::is_none));
+    let report = ReverseReport::new(&m, &problem, &answer);
+    assert!(report.partial && !report.found);
+    assert!(
+        report.message.starts_with("partial: stopped by a signal"),
+        "{}",
+        report.message
+    );
+}

@@ -1,7 +1,8 @@
 //! SIGINT and SIGTERM sent to a real `firesale run` with `kill`: the run stops between
 //! batches, writes every output asked for marked partial (the JSON summary, the report
 //! folder, the per-path CSV, a shard's state that only `merge --allow-partial` takes) and
-//! exits 130 or 143; a second signal ends it at once with no output half-written.
+//! exits 130 or 143; a second signal ends it at once with no output half-written. A
+//! `calibrate` stops between trials and writes the trials done, marked partial.
 
 mod common;
 
@@ -20,8 +21,15 @@ const STARTUP: Duration = Duration::from_millis(1500);
 const DEADLINE: Duration = Duration::from_secs(240);
 
 fn start(dir: &Path, args: &[&str]) -> Child {
+    start_command(
+        dir,
+        &[&["run", "calm-market", "--paths", MANY_PATHS], args].concat(),
+    )
+}
+
+/// Starts `firesale ARGS` in `dir`.
+fn start_command(dir: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(["run", "calm-market", "--paths", MANY_PATHS])
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::piped())
@@ -133,4 +141,47 @@ fn a_second_signal_ends_the_run_at_once_with_nothing_half_written() {
             "a whole report or none"
         );
     }
+}
+
+#[test]
+fn sigint_stops_a_calibration_between_trials_with_its_outputs_marked_partial() {
+    let dir = scratch_dir("signals-calibrate");
+    let args = [
+        "calibrate",
+        "calm-market",
+        "--cohort",
+        "crypto-perp-longs",
+        "--param",
+        "leverage",
+        "--target",
+        "p_liquidation<=0.01",
+        "--backend",
+        "cpu",
+        "--paths",
+        MANY_PATHS,
+        "--json",
+        "c.json",
+        "--out",
+        "rep",
+    ];
+    let child = start_command(&dir, &args);
+    std::thread::sleep(STARTUP);
+    send(&child, "-INT");
+    let output = finish(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("c.json")).expect("json")).expect("json");
+    assert_eq!(report["partial"], true);
+    assert_eq!(report["found"], false, "no answer from a search cut short");
+    // The first trial alone runs for far longer than the start-up: it is the one cut short.
+    assert_eq!(report["trials"], serde_json::json!([]));
+    let page = fs::read_to_string(dir.join("rep").join("report.html")).expect("report");
+    assert!(
+        page.contains("partial: stopped by a signal"),
+        "the report says so"
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("partial: stopped by a signal"), "{text}");
 }

@@ -23,9 +23,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::input::cohort_index;
-use crate::{Error, Result};
 use crate::engine::metrics::RunTotals;
 use crate::model::Model;
+use crate::{Error, Result};
 use param::Param;
 use target::{Estimate, Target};
 
