@@ -1,8 +1,10 @@
-//! SIGINT and SIGTERM during a run. The first stops the run between batches: the command
-//! then writes every output asked for, marked partial, and exits with 128 + the signal's
-//! number (130 for SIGINT, 143 for SIGTERM). A second one ends the process at once with that
-//! status: outputs are staged beside their targets and renamed into place, so none is left
-//! half-written (a staged `.firesale-*.part` may be left beside it).
+//! SIGINT and SIGTERM during a command. The first sets a flag the command watches (`run`
+//! stops between batches, `calibrate` between trials, `reverse` between paths, `fit` between
+//! stages): it then writes every output asked for, marked partial (`fit` writes nothing), and
+//! exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). A second one ends
+//! the process at once with that status: outputs are staged beside their targets and renamed
+//! into place, so none is left half-written (a staged `.firesale-*.part` may be left beside
+//! it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
