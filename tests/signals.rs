@@ -97,7 +97,16 @@ fn sigint_leaves_partial_shard_states_that_only_allow_partial_merges() {
     let dir = scratch_dir("signals-shards");
     for (shard, signal, status) in [("0/2", "-INT", 130), ("1/2", "-TERM", 143)] {
         let state = format!("s{}.state", &shard[..1]);
-        let args = ["--quiet", "--shard", shard, "--state-out", &state];
+        // One engine for both (`auto` may pick either under load, and merge refuses a mix).
+        let args = [
+            "--quiet",
+            "--backend",
+            "cpu",
+            "--shard",
+            shard,
+            "--state-out",
+            &state,
+        ];
         let output = stop(&dir, &args, signal);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(status), "{stderr}");
