@@ -17,6 +17,8 @@ use common::{assert_refused, assert_success, firesale_in, scratch_dir};
 const MANY_PATHS: &str = "200000000";
 /// How long the run is given to start before it is signalled.
 const STARTUP: Duration = Duration::from_millis(1500);
+/// The pause between the two signals of a double stop.
+const SIGNAL_GAP: Duration = Duration::from_millis(300);
 /// The most a stopped run may take to write its outputs and exit.
 const DEADLINE: Duration = Duration::from_secs(240);
 
@@ -136,6 +138,9 @@ fn a_second_signal_ends_the_run_at_once_with_nothing_half_written() {
     let child = start(&dir, &["--quiet", "--json", "s.json", "--out", "rep"]);
     std::thread::sleep(STARTUP);
     send(&child, "-TERM");
+    // Apart, so that the kernel does not merge them into one pending signal (a machine under
+    // load may not run the process between two back-to-back kills).
+    std::thread::sleep(SIGNAL_GAP);
     send(&child, "-TERM");
     let started = Instant::now();
     let output = finish(child);
