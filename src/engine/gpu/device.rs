@@ -46,13 +46,13 @@ impl AdapterSummary {
     }
 }
 
-/// The words for an adapter's device type, e.g. "discrete GPU" or "CPU (software)".
+/// The words for an adapter's device type, e.g. "discrete GPU" or "software on the CPU".
 pub fn device_type_name(device_type: DeviceType) -> &'static str {
     match device_type {
         DeviceType::DiscreteGpu => "discrete GPU",
         DeviceType::IntegratedGpu => "integrated GPU",
         DeviceType::VirtualGpu => "virtual GPU",
-        DeviceType::Cpu => "CPU (software)",
+        DeviceType::Cpu => "software on the CPU",
         DeviceType::Other => "other",
     }
 }
