@@ -28,12 +28,15 @@ pub enum Error {
     /// Something failed while running (device lost, out of memory, …).
     #[error("{0}")]
     Runtime(String),
-    /// A signal stopped the run early; its outputs were written, marked partial. The exit
-    /// status is 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
-    #[error(
-        "stopped by {signal} before the end of the run; the outputs hold the paths done, marked partial"
-    )]
-    Stopped { signal: &'static str, status: i32 },
+    /// A signal stopped the command; `outcome` says what became of its outputs (e.g. written,
+    /// marked partial). The exit status is 128 + the signal's number (130 for SIGINT, 143 for
+    /// SIGTERM).
+    #[error("stopped by {signal} {outcome}")]
+    Stopped {
+        signal: &'static str,
+        status: i32,
+        outcome: &'static str,
+    },
 }
 
 impl Error {

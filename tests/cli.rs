@@ -202,6 +202,8 @@ fn devices_bench_and_backend_choice() {
     assert!(devices.status.success(), "{}", stderr(&devices));
     let listed = String::from_utf8_lossy(&devices.stdout).into_owned();
     assert!(listed.contains("max storage binding"), "{listed}");
+    // The device type in words, not wgpu's debug name (`Cpu`).
+    assert!(listed.contains("type software on the CPU"), "{listed}");
 
     let json = scratch("bench.json");
     let bench = firesale(&[

@@ -302,7 +302,7 @@ fn paths_cut_short_by_the_driver_are_an_error() {
     let pipeline = PathPipeline::new(engine.device(), &model, 256, false).expect("pipeline");
     pipeline.slicer.set(Slicer::fixed(model.steps));
     let run = pipeline.run_chunk(engine.device(), 0, 256, 0);
-    if engine.adapter().device_type == "Cpu" {
+    if engine.adapter().device_type == wgpu::DeviceType::Cpu {
         let error = match run {
             Ok(_) => panic!("llvmpipe cuts these paths short"),
             Err(error) => error.to_string(),

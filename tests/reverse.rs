@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::atomic::AtomicBool;
+
 use common::{assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir};
 use firesale::model::Model;
 use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE};
@@ -86,7 +88,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
         Problem::new(&m, "X=-0.10", "B:accounts_liquidated>=10", "calm", None).expect("valid");
     assert_eq!(problem.steps, 1, "one daily step is the day");
     let tolerance = 2.0 * SCALE_TOLERANCE * problem.max_scale;
-    let answer = reverse::reverse(&m, &problem);
+    let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
     assert_close(
         "A's key level",
         answer.key_levels[0].expect("A"),
@@ -115,7 +117,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     )
     .expect("valid");
     assert!(0.03 > (b_a / b_b).ln() / b_a, "the stress premise");
-    let answer = reverse::reverse(&m, &stressed);
+    let answer = reverse::reverse(&m, &stressed, &AtomicBool::new(false));
     assert_close(
         "A in stress",
         answer.key_levels[0].expect("A"),
@@ -182,7 +184,7 @@ maintenance_margin = 0.1
     );
     let problem = Problem::new(&m, "X=-0.01", "book:loss>=1", "calm", None).expect("valid problem");
     assert_eq!(problem.steps, 24);
-    let answer = reverse::reverse(&m, &problem);
+    let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
     let found = answer.target.as_ref().expect("reached");
     let report = ReverseReport::new(&m, &problem, &answer);
     // The book's loss grows with the shock from the first cent, so the answer is tiny…
@@ -192,6 +194,7 @@ maintenance_margin = 0.1
     let at_level = reverse::reverse(
         &m,
         &Problem::new(&m, "X=-0.01", "book:liquidated_notional>=1", "calm", None).expect("valid"),
+        &AtomicBool::new(false),
     );
     let cascade = &at_level
         .target
@@ -346,5 +349,25 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
             .as_str()
             .expect("message")
             .starts_with("no shock up to")
+    );
+}
+
+/// Once the stop flag is set (a signal, in `firesale reverse`) no path is replayed: the
+/// answer is empty and marked partial, and the report says so rather than "not reached".
+#[test]
+fn a_stopped_search_replays_nothing_and_is_marked_partial() {
+    let m = two_books(0.01 * 2000.0 / 0.015);
+    let problem =
+        Problem::new(&m, "X=-0.10", "B:accounts_liquidated>=10", "calm", None).expect("valid");
+    let answer = reverse::reverse(&m, &problem, &AtomicBool::new(true));
+    assert!(answer.partial);
+    assert!(answer.target.is_none() && answer.points.is_empty());
+    assert!(answer.key_levels.iter().all(Option::is_none));
+    let report = ReverseReport::new(&m, &problem, &answer);
+    assert!(report.partial && !report.found);
+    assert!(
+        report.message.starts_with("partial: stopped by a signal"),
+        "{}",
+        report.message
     );
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use firesale::engine::backend::Engine;
 use firesale::engine::gpu::agreement::{self, Agreement};
+use firesale::engine::gpu::device::device_type_name;
 use firesale::engine::gpu::{AdapterSummary, GpuEngine, list_adapters, run_gpu};
 use firesale::engine::metrics::MetricLayout;
 use firesale::engine::run_cpu;
@@ -183,7 +184,7 @@ fn adapter_check(adapter: AdapterSummary, agreement: Agreement) -> AdapterCheck 
     AdapterCheck {
         adapter: adapter.name,
         backend: adapter.backend,
-        device_type: adapter.device_type,
+        device_type: device_type_name(adapter.device_type).to_string(),
         driver: adapter.driver,
         driver_info: adapter.driver_info,
         max_storage_buffer_binding_size: adapter.max_storage_buffer_binding_size,
@@ -199,7 +200,7 @@ fn print_check(adapter: &AdapterSummary, agreement: &Agreement) {
         "{} ({}, {}; driver {} {}; storage binding {} MiB, workgroups/dim {}, invocations/group {})",
         adapter.name,
         adapter.backend,
-        adapter.device_type,
+        device_type_name(adapter.device_type),
         adapter.driver,
         adapter.driver_info,
         adapter.max_storage_buffer_binding_size >> 20,

@@ -3,11 +3,11 @@
 //! report folder with `--out`).
 
 use std::io::IsTerminal;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::signals::StopSignals;
 use super::{BackendChoice, emit};
 use firesale::Result;
 use firesale::engine::backend::Engine;
@@ -63,6 +63,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    // First, so that a signal at any time from here on stops the search between trials.
+    let signals = StopSignals::install()?;
     let mut model = firesale::scenario::load(&args.scenario)?;
     super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
     let problem = Problem::new(
@@ -74,7 +76,7 @@ pub fn run(args: &Args) -> Result<()> {
         args.tolerance,
     )?;
     let prepared = args.output.prepare(None)?;
-    let (backend, mut simulate) = engine_for(args.backend, &model)?;
+    let (backend, mut simulate) = engine_for(args.backend, &model, &signals)?;
 
     let started = Instant::now();
     let status = status_line(args.output.quiet);
@@ -101,7 +103,12 @@ pub fn run(args: &Args) -> Result<()> {
     args.output
         .emit(prepared, &report.to_json(), None, &report.render(), || {
             questions::bundle::calibrate(&report)
-        })
+        })?;
+    let outcome = "before the search ended; the outputs hold the trials done, marked partial";
+    match signals.stopped(outcome) {
+        Some(stopped) if report.partial => Err(stopped),
+        _ => Ok(()),
+    }
 }
 
 /// A one-line status on stderr, replaced trial by trial and cleared at the end; hidden when
@@ -119,11 +126,13 @@ fn status_line(quiet: bool) -> ProgressBar {
 }
 
 /// The engine every trial runs on, as `--backend` picks it (`auto` decides once, for the
-/// scenario at its path count): the one place that chooses it.
-fn engine_for(
+/// scenario at its path count): the one place that chooses it. A trial fails with
+/// [`firesale::Error::Stopped`] once a signal has come: before it starts, or cut short by it.
+fn engine_for<'a>(
     choice: BackendChoice,
     model: &Model,
-) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals>)> {
+    signals: &'a StopSignals,
+) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals> + 'a)> {
     let selection = Engine::select(choice.into(), None, None, model, model.paths)?;
     let mut engine = selection.engine;
     let backend = BackendInfo {
@@ -131,14 +140,17 @@ fn engine_for(
         ..engine.info()
     };
     let simulate = move |model: &Model| {
-        let cancel = AtomicBool::new(false);
+        let stopped = || signals.stopped("between trials").map_or(Ok(()), Err);
+        stopped()?;
         let control = RunControl {
             dump_paths: 0,
             per_step: false,
-            cancel: &cancel,
+            cancel: signals.flag(),
             progress: &|_| {},
         };
-        Ok(engine.run(model, 0..model.paths, &control)?.totals)
+        let output = engine.run(model, 0..model.paths, &control)?;
+        stopped()?;
+        Ok(output.totals)
     };
     Ok((backend, simulate))
 }

@@ -1,6 +1,7 @@
 //! `firesale devices`: every GPU adapter wgpu finds, with what the engine reads of it.
 
 use firesale::Result;
+use firesale::engine::gpu::device::device_type_name;
 use firesale::engine::gpu::list_adapters;
 use firesale::report::format::bytes;
 
@@ -15,7 +16,8 @@ pub fn run() -> Result<()> {
         println!("[{index}] {}", adapter.name);
         println!(
             "    backend {}, type {}",
-            adapter.backend, adapter.device_type
+            adapter.backend,
+            device_type_name(adapter.device_type)
         );
         println!("    driver {} {}", adapter.driver, adapter.driver_info);
         println!(

@@ -10,6 +10,8 @@ use firesale::fit::{self, history, scenario_toml, simulate, summary};
 use firesale::report::file::{Outputs, check_writable, pretty_json, write_output};
 use firesale::{Error, Result};
 
+use super::signals::StopSignals;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The price history: a header `timestamp,NAME1,NAME2,…`, then one row per observation, an
@@ -72,6 +74,13 @@ fn parse_sectors(pairs: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    // A signal stops the fit at its next stage (after reading, after fitting, before
+    // writing) with nothing written.
+    let signals = StopSignals::install()?;
+    let unless_stopped = || {
+        let outcome = "before the fit ended; nothing was written";
+        signals.stopped(outcome).map_or(Ok(()), Err)
+    };
     let sectors = parse_sectors(&args.sector)?;
     let mut outputs = Outputs::default();
     let scenario_out = outputs.file("--out", &args.out)?;
@@ -87,6 +96,7 @@ pub fn run(args: &Args) -> Result<()> {
         .transpose()?;
     let started = Instant::now();
     let prices = history::read(&args.prices)?;
+    unless_stopped()?;
     if let Some(unknown) = sectors.keys().find(|a| !prices.names.contains(a)) {
         return Err(Error::Usage(format!(
             "--sector {unknown}=…: no column `{unknown}` in {}; fix: use one of {}",
@@ -95,6 +105,7 @@ pub fn run(args: &Args) -> Result<()> {
         )));
     }
     let fitted = fit::fit(&prices)?;
+    unless_stopped()?;
     let source = args.prices.display().to_string();
     let name = args.name.clone().unwrap_or_else(|| {
         let stem = Path::new(&source)
@@ -117,6 +128,7 @@ pub fn run(args: &Args) -> Result<()> {
         let report = fit::report::report(&prices, &fitted, &source, pretty_json(&fitted));
         batch.folder(id, &report.files()?)?;
     }
+    unless_stopped()?;
     batch.commit()?;
     if !args.quiet {
         let text = format!(

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::emit;
+use super::signals::StopSignals;
 use firesale::Result;
 use firesale::questions::{self, replay, shocks};
 
@@ -26,6 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    // A signal does not cut the one path short: it is finished and written, whole, and the
+    // command then exits with the signal's status.
+    let signals = StopSignals::install()?;
     let model = firesale::scenario::load(&args.scenario)?;
     let path = shocks::load(&args.shocks, &model)?;
     let steps_out = args.steps_out.as_deref().map(|out| ("--steps-out", out));
@@ -40,5 +44,7 @@ pub fn run(args: &Args) -> Result<()> {
         csv.as_deref().map(str::as_bytes),
         &report.render(),
         || questions::bundle::replay(&model, &report, &record),
-    )
+    )?;
+    let outcome = "after the path was finished; the outputs are whole";
+    signals.stopped(outcome).map_or(Ok(()), Err)
 }

@@ -3,6 +3,7 @@
 //! prints the answer, and writes it with `--json` and as a report folder with `--out`.
 
 use super::emit;
+use super::signals::StopSignals;
 use firesale::Result;
 use firesale::questions::{self, reverse};
 
@@ -32,6 +33,8 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    // First, so that a signal at any time from here on stops the search between paths.
+    let signals = StopSignals::install()?;
     let model = firesale::scenario::load(&args.scenario)?;
     let problem = reverse::Problem::new(
         &model,
@@ -41,10 +44,15 @@ pub fn run(args: &Args) -> Result<()> {
         args.max_scale,
     )?;
     let prepared = args.output.prepare(None)?;
-    let answer = reverse::reverse(&model, &problem);
+    let answer = reverse::reverse(&model, &problem, signals.flag());
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
     args.output
         .emit(prepared, &report.to_json(), None, &report.render(), || {
             questions::bundle::reverse(&report, &answer)
-        })
+        })?;
+    let outcome = "before the search ended; the outputs hold what it found, marked partial";
+    match signals.stopped(outcome) {
+        Some(stopped) if report.partial => Err(stopped),
+        _ => Ok(()),
+    }
 }

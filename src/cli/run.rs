@@ -134,7 +134,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
             eprintln!("{note}");
         }
     }
-    match signals.stopped() {
+    let outcome = "before the end of the run; the outputs hold the paths done, marked partial";
+    match signals.stopped(outcome) {
         Some(stopped) if output.partial => Err(stopped),
         _ => Ok(()),
     }

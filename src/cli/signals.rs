@@ -1,8 +1,10 @@
-//! SIGINT and SIGTERM during a run. The first stops the run between batches: the command
-//! then writes every output asked for, marked partial, and exits with 128 + the signal's
-//! number (130 for SIGINT, 143 for SIGTERM). A second one ends the process at once with that
-//! status: outputs are staged beside their targets and renamed into place, so none is left
-//! half-written (a staged `.firesale-*.part` may be left beside it).
+//! SIGINT and SIGTERM during a command. The first sets a flag the command watches (`run`
+//! stops between batches, `calibrate` between trials, `reverse` between paths, `fit` between
+//! stages): it then writes every output asked for, marked partial (`fit` writes nothing), and
+//! exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM). A second one ends
+//! the process at once with that status: outputs are staged beside their targets and renamed
+//! into place, so none is left half-written (a staged `.firesale-*.part` may be left beside
+//! it).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,8 +41,10 @@ impl StopSignals {
             // the process only on a second signal.
             flag::register_conditional_shutdown(*signal, *status, Arc::clone(&stop))
                 .map_err(fail)?;
-            flag::register(*signal, Arc::clone(&stop)).map_err(fail)?;
+            // Which signal came is set before `stop`, so that whoever sees `stop` set finds
+            // it in [`StopSignals::stopped`].
             flag::register(*signal, Arc::clone(seen)).map_err(fail)?;
+            flag::register(*signal, Arc::clone(&stop)).map_err(fail)?;
         }
         Ok(StopSignals { stop, received })
     }
@@ -50,13 +54,17 @@ impl StopSignals {
         &self.stop
     }
 
-    /// The error that says a signal stopped the run, if one did (the first one listed when
-    /// both came).
-    pub fn stopped(&self) -> Option<Error> {
+    /// The error that says a signal stopped the command, if one did (the first one listed
+    /// when both came), with `outcome`: what became of the outputs.
+    pub fn stopped(&self, outcome: &'static str) -> Option<Error> {
         STOPPING
             .iter()
             .zip(&self.received)
             .find(|(_, seen)| seen.load(Ordering::Relaxed))
-            .map(|(&(_, signal, status), _)| Error::Stopped { signal, status })
+            .map(|(&(_, signal, status), _)| Error::Stopped {
+                signal,
+                status,
+                outcome,
+            })
     }
 }

@@ -76,10 +76,11 @@ impl SlurmJob {
 
     /// The job array script.
     pub fn shards_script(&self) -> String {
-        let backend = if self.gpus_per_task.is_some() {
-            "gpu"
+        // `--threads` sizes the CPU engine's pool: a GPU shard is given none.
+        let (backend, threads) = if self.gpus_per_task.is_some() {
+            ("gpu", "")
         } else {
-            "cpu"
+            ("cpu", " --threads \"$SLURM_CPUS_PER_TASK\"")
         };
         let throttle = self
             .max_running
@@ -114,7 +115,7 @@ impl SlurmJob {
              set -euo pipefail\n\
              export FIRESALE_RERUN={rerun}\n\
              exec {firesale} run {scenario_arg} --paths {paths} --seed {seed} --backend {backend} \\\n\
-             \x20   --threads \"$SLURM_CPUS_PER_TASK\" --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" \\\n\
+             \x20  {threads} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" \\\n\
              \x20   --state-out {state_out}\n",
             scenario = self.name,
             paths = self.paths,
@@ -259,6 +260,12 @@ mod tests {
         }
         .shards_script();
         assert!(cpu.contains("--backend cpu") && !cpu.contains("gpus-per-task"));
+        let threads = "--threads \"$SLURM_CPUS_PER_TASK\" --shard";
+        assert!(cpu.contains(threads), "{cpu}");
+        assert!(
+            !script.contains("--threads"),
+            "no --threads on a GPU shard:\n{script}"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use wgpu::DeviceType;
+
 use super::gpu::{GpuEngine, list_adapters, run_gpu};
 use super::{BackendInfo, RunControl, RunOutput, run_cpu};
 use crate::lanes::Width;
@@ -164,10 +166,10 @@ fn auto(
     };
     let hardware = adapters
         .iter()
-        .find(|a| a.device_type != "Cpu" && matches(&a.name));
+        .find(|a| a.device_type != DeviceType::Cpu && matches(&a.name));
     let software = adapters
         .iter()
-        .find(|a| a.device_type == "Cpu" && matches(&a.name));
+        .find(|a| a.device_type == DeviceType::Cpu && matches(&a.name));
     let fallback_to_cpu = |why: String| -> Result<Selection> {
         Ok(Selection {
             engine: Engine::cpu(threads)?,

@@ -215,6 +215,11 @@ pub fn calibrate(report: &CalibrationReport) -> Report {
                 .collect(),
         ),
     );
+    let mut trials_section = Section::new("trials", "Trials");
+    // No figure of nothing: a search stopped by a signal may have no trial.
+    if !report.trials.is_empty() {
+        trials_section = trials_section.with(Block::Figure(figure));
+    }
     Report {
         title: format!("Calibration: {}", report.scenario),
         subtitle: format!(
@@ -231,9 +236,7 @@ pub fn calibrate(report: &CalibrationReport) -> Report {
         summary_json: Some(report.to_json()),
         sections: vec![
             Section::new("answer", "Answer").with(Block::Text(report.message.clone())),
-            Section::new("trials", "Trials")
-                .with(Block::Figure(figure))
-                .with(Block::Table(trials)),
+            trials_section.with(Block::Table(trials)),
         ],
     }
 }

@@ -14,6 +14,7 @@
 //! cohort's first liquidation: the market's key price levels along the direction.
 
 use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -273,16 +274,27 @@ pub struct Reverse {
     pub key_levels: Vec<Option<f64>>,
     /// (scale, target metric) of every path the search for the target ran, in order.
     pub points: Vec<(f64, f64)>,
+    /// The stop flag was set before the searches ended: those cut short found nothing.
+    pub partial: bool,
 }
 
-/// Runs the search for the target and for every margin cohort's first liquidation.
-pub fn reverse(model: &Model, problem: &Problem) -> Reverse {
+/// A search cut short by the stop flag.
+struct Stopped;
+
+/// Runs the search for the target and for every margin cohort's first liquidation; once
+/// `stop` is set (a signal) no further path is replayed and the answer is marked partial.
+pub fn reverse(model: &Model, problem: &Problem, stop: &AtomicBool) -> Reverse {
     let mut replayer = Replayer::new(model, problem.steps);
     let mut points = Vec::new();
-    let target = smallest_scale(&mut replayer, problem, |scale, r| {
+    let mut partial = false;
+    let mut unless_stopped = |search: Result<Option<Found>, Stopped>| {
+        partial |= search.is_err();
+        search.unwrap_or(None)
+    };
+    let target = unless_stopped(smallest_scale(&mut replayer, problem, stop, |scale, r| {
         points.push((scale, problem.target.value(r)));
         problem.target.reached(r)
-    });
+    }));
     let key_levels = model
         .cohorts
         .iter()
@@ -291,9 +303,9 @@ pub fn reverse(model: &Model, problem: &Problem) -> Reverse {
             if !has_liquidations(&cohort.kind) {
                 return None;
             }
-            smallest_scale(&mut replayer, problem, |_, r| {
+            unless_stopped(smallest_scale(&mut replayer, problem, stop, |_, r| {
                 r.liquidations.iter().any(|l| l.cohort == c)
-            })
+            }))
             .map(|found| found.scale)
         })
         .collect();
@@ -301,36 +313,49 @@ pub fn reverse(model: &Model, problem: &Problem) -> Reverse {
         target,
         key_levels,
         points,
+        partial,
     }
 }
 
 /// The smallest scale in (0, max] whose path satisfies `reached(scale, path)`: the first of
 /// [`GRID`] even steps that does, then bisection down to [`SCALE_TOLERANCE`] of the range.
+/// Cut short when `stop` is set before a path.
 fn smallest_scale(
     replayer: &mut Replayer,
     problem: &Problem,
+    stop: &AtomicBool,
     mut reached: impl FnMut(f64, &PathRecord) -> bool,
-) -> Option<Found> {
-    let mut run = |scale: f64| replayer.run(&problem.path(scale));
+) -> Result<Option<Found>, Stopped> {
+    let mut run = |scale: f64| match stop.load(Ordering::Relaxed) {
+        true => Err(Stopped),
+        false => Ok(replayer.run(&problem.path(scale))),
+    };
     let grid = |i: usize| problem.max_scale * i as f64 / GRID as f64;
-    let (first, mut record) = (1..=GRID).find_map(|i| {
-        let record = run(grid(i));
-        reached(grid(i), &record).then_some((i, record))
-    })?;
+    let mut first = None;
+    for i in 1..=GRID {
+        let record = run(grid(i))?;
+        if reached(grid(i), &record) {
+            first = Some((i, record));
+            break;
+        }
+    }
+    let Some((first, mut record)) = first else {
+        return Ok(None);
+    };
     let (mut below, mut above) = (grid(first - 1), grid(first));
     while above - below > SCALE_TOLERANCE * problem.max_scale {
         let mid = 0.5 * (below + above);
-        let at_mid = run(mid);
+        let at_mid = run(mid)?;
         if reached(mid, &at_mid) {
             (above, record) = (mid, at_mid);
         } else {
             below = mid;
         }
     }
-    Some(Found {
+    Ok(Some(Found {
         scale: above,
         record,
-    })
+    }))
 }
 
 /// A shocked asset at one scale.
@@ -378,6 +403,8 @@ pub struct ReverseReport {
     pub order: Vec<String>,
     /// Per margin cohort: the scale of its first liquidation.
     pub key_levels: Named<KeyLevel>,
+    /// A signal stopped the search: what it had not reached is missing (no scale).
+    pub partial: bool,
     pub message: String,
 }
 
@@ -424,7 +451,10 @@ impl ReverseReport {
                 .collect(),
         );
         let target = &problem.target;
-        let message = match found {
+        let mut message = match found {
+            None if answer.partial => String::from(
+                "partial: stopped by a signal before the search for the target ended: no answer",
+            ),
             Some(f) => format!(
                 "the smallest shock reaching {} is ×{:.4} the direction: {}; {} {} {} there",
                 target.expression,
@@ -448,6 +478,9 @@ impl ReverseReport {
                 )
             }
         };
+        if answer.partial && found.is_some() {
+            message += "\npartial: stopped by a signal before every key level was searched; those missing have no scale";
+        }
         ReverseReport {
             scenario: model.name.clone(),
             target: target.clone(),
@@ -474,6 +507,7 @@ impl ReverseReport {
             liquidations,
             order,
             key_levels,
+            partial: answer.partial,
             message,
         }
     }

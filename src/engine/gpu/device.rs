@@ -18,7 +18,7 @@ use crate::{Error, Result};
 pub struct AdapterSummary {
     pub name: String,
     pub backend: String,
-    pub device_type: String,
+    pub device_type: DeviceType,
     pub driver: String,
     pub driver_info: String,
     /// Bytes one storage binding may cover (bounds the rows of one chunk).
@@ -35,7 +35,7 @@ impl AdapterSummary {
         AdapterSummary {
             name: info.name,
             backend: info.backend.to_string(),
-            device_type: format!("{:?}", info.device_type),
+            device_type: info.device_type,
             driver: info.driver,
             driver_info: info.driver_info,
             max_storage_buffer_binding_size: limits.max_storage_buffer_binding_size,
@@ -43,6 +43,17 @@ impl AdapterSummary {
             max_compute_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
             max_compute_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
         }
+    }
+}
+
+/// The words for an adapter's device type, e.g. "discrete GPU" or "software on the CPU".
+pub fn device_type_name(device_type: DeviceType) -> &'static str {
+    match device_type {
+        DeviceType::DiscreteGpu => "discrete GPU",
+        DeviceType::IntegratedGpu => "integrated GPU",
+        DeviceType::VirtualGpu => "virtual GPU",
+        DeviceType::Cpu => "software on the CPU",
+        DeviceType::Other => "other",
     }
 }
 

@@ -103,7 +103,12 @@ impl GpuEngine {
     pub fn backend_info(&self) -> BackendInfo {
         BackendInfo {
             kind: "gpu".to_string(),
-            adapter: format!("{} ({})", self.gpu.adapter.name, self.gpu.adapter.backend),
+            adapter: format!(
+                "{} ({}, {})",
+                self.gpu.adapter.name,
+                self.gpu.adapter.backend,
+                device::device_type_name(self.gpu.adapter.device_type)
+            ),
             selection: None,
         }
     }

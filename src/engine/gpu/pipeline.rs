@@ -23,7 +23,7 @@
 use std::cell::Cell;
 use std::time::Instant;
 
-use wgpu::BufferUsages;
+use wgpu::{BufferUsages, DeviceType};
 
 use super::device::{Binding, Dispatch, GpuDevice};
 use super::params::{Header, ParamWords, ParamsBinding};
@@ -106,7 +106,7 @@ pub enum ReduceOn {
 impl ReduceOn {
     /// The cheaper place for this adapter.
     pub fn for_adapter(gpu: &GpuDevice) -> Self {
-        if gpu.adapter.device_type == "Cpu" {
+        if gpu.adapter.device_type == DeviceType::Cpu {
             ReduceOn::Host
         } else {
             ReduceOn::Device
@@ -254,7 +254,10 @@ impl PathPipeline {
             states,
             status,
             status_staging,
-            slicer: Cell::new(Slicer::new(plan.steps, gpu.adapter.device_type == "Cpu")),
+            slicer: Cell::new(Slicer::new(
+                plan.steps,
+                gpu.adapter.device_type == DeviceType::Cpu,
+            )),
             steps: plan.steps,
             shape: {
                 let mut hasher = std::hash::DefaultHasher::new();

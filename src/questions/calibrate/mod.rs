@@ -23,9 +23,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::input::cohort_index;
-use crate::Result;
 use crate::engine::metrics::RunTotals;
 use crate::model::Model;
+use crate::{Error, Result};
 use param::Param;
 use target::{Estimate, Target};
 
@@ -94,6 +94,8 @@ pub enum Outcome {
     WholeRange { answer: usize },
     /// No trial met the target.
     Nowhere,
+    /// A signal stopped the search between trials: the trials done are kept, with no answer.
+    Stopped,
 }
 
 /// The trials of a search and how it ended.
@@ -104,7 +106,8 @@ pub struct Calibration {
 }
 
 /// Runs the search. `simulate` runs every path of a model and returns its totals (the engine
-/// the trials run on); `on_trial` is told of each trial as it ends.
+/// the trials run on); `on_trial` is told of each trial as it ends. When `simulate` fails with
+/// [`Error::Stopped`] (a signal), the search ends with [`Outcome::Stopped`] and the trials done.
 pub fn calibrate(
     model: &Model,
     problem: &Problem,
@@ -118,6 +121,16 @@ pub fn calibrate(
         on_trial,
         done: Vec::new(),
     };
+    match search(&mut trials) {
+        Ok(outcome) => Ok(trials.end(outcome)),
+        Err(Error::Stopped { .. }) => Ok(trials.end(Outcome::Stopped)),
+        Err(error) => Err(error),
+    }
+}
+
+/// The search itself: the ends (and the current value), then bisection of the boundary.
+fn search(trials: &mut Trials) -> Result<Outcome> {
+    let (model, problem) = (trials.model, trials.problem);
     let (lo, hi) = problem.range;
     let current = problem.param.current(&model.cohorts[problem.cohort].kind);
     let mut points = Vec::new();
@@ -129,24 +142,24 @@ pub fn calibrate(
     let meets = |trials: &Trials, i: usize| trials.done[i].meets;
     points.sort_by(|&a, &b| trials.done[a].value.total_cmp(&trials.done[b].value));
 
-    if points.iter().all(|&i| meets(&trials, i)) {
+    if points.iter().all(|&i| meets(trials, i)) {
         let loose = if problem.param.larger_is_looser() {
             points[points.len() - 1]
         } else {
             points[0]
         };
-        return Ok(trials.end(Outcome::WholeRange { answer: loose }));
+        return Ok(Outcome::WholeRange { answer: loose });
     }
-    if !points.iter().any(|&i| meets(&trials, i)) {
-        return Ok(trials.end(Outcome::Nowhere));
+    if !points.iter().any(|&i| meets(trials, i)) {
+        return Ok(Outcome::Nowhere);
     }
     // Bracket the boundary between the two adjacent trials that disagree, nearest the end
     // that meets the target.
-    let meeting_low = meets(&trials, points[0]);
+    let meeting_low = meets(trials, points[0]);
     let pair = if meeting_low {
-        points.windows(2).find(|w| !meets(&trials, w[1]))
+        points.windows(2).find(|w| !meets(trials, w[1]))
     } else {
-        points.windows(2).rev().find(|w| !meets(&trials, w[0]))
+        points.windows(2).rev().find(|w| !meets(trials, w[0]))
     }
     .expect("the ends disagree");
     let (mut good, mut bad) = if meeting_low {
@@ -172,10 +185,10 @@ pub fn calibrate(
             bad = next;
         }
     }
-    Ok(trials.end(Outcome::Boundary {
+    Ok(Outcome::Boundary {
         answer: good,
         neighbour: bad,
-    }))
+    })
 }
 
 /// The trials of one search: each a full simulation of the model at one value.

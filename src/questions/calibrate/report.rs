@@ -41,6 +41,8 @@ pub struct CalibrationReport {
     pub setting: Option<Setting>,
     /// Every simulation, in the order run.
     pub trials: Vec<Trial>,
+    /// A signal stopped the search between trials: `trials` holds those done, with no answer.
+    pub partial: bool,
     pub elapsed_seconds: f64,
     pub message: String,
 }
@@ -59,7 +61,7 @@ impl CalibrationReport {
         let current_value = param.current(&cohort.kind);
         let answer = match calibration.outcome {
             Outcome::Boundary { answer, .. } | Outcome::WholeRange { answer } => Some(answer),
-            Outcome::Nowhere => None,
+            Outcome::Nowhere | Outcome::Stopped => None,
         };
         let limit = answer.map(|a| {
             let below = match calibration.outcome {
@@ -131,6 +133,10 @@ impl CalibrationReport {
                     at(best)
                 )
             }
+            Outcome::Stopped => format!(
+                "partial: stopped by a signal after {} trial(s), before the search ended: no answer",
+                trials.len()
+            ),
         };
         CalibrationReport {
             scenario: model.name.clone(),
@@ -164,6 +170,7 @@ impl CalibrationReport {
                 )
             }),
             trials: trials.clone(),
+            partial: calibration.outcome == Outcome::Stopped,
             elapsed_seconds,
             message,
         }
