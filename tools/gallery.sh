@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates docs/gallery/*.png: the first screen (1200 × 900 px) of the report of each
-# command (run, replay, calibrate, reverse), as headless Chromium shows it. Run from anywhere:
+# command (run, replay, calibrate, reverse, fit), as headless Chromium shows it. Run from anywhere:
 #   tools/gallery.sh            (CHROMIUM=/path/to/chromium to pick the browser)
 # It builds the release binary, writes the reports into a scratch folder and replaces the
 # PNGs; docs/gallery.md shows them.
@@ -29,9 +29,13 @@ firesale="$root/target/release/firesale"
     --target 'p_liquidation<=0.01' --paths 20000 --backend cpu --out "$scratch/calibrate" >/dev/null
 "$firesale" reverse crypto-unwind --shock BTC=-0.10,ETH=-0.13,SOL=-0.16 \
     --target 'system:liquidated_notional>=1.45B' --out "$scratch/reverse" >/dev/null
+# fit: a year of hourly prices drawn from crypto-unwind's market, fitted back.
+# Run in the scratch folder, so that the report names the file as a user would see it.
+(cd "$scratch" && "$firesale" history crypto-unwind --rows 8760 --out prices.csv &&
+    "$firesale" fit prices.csv --out fitted.toml --out-report fit --quiet)
 
 mkdir -p "$out"
-for report in run replay calibrate reverse; do
+for report in run replay calibrate reverse fit; do
     "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
         --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
         --user-data-dir="$scratch/profile" --window-size=1200,900 \
