@@ -143,8 +143,10 @@ mod tests {
     #[test]
     fn words_are_counted_and_every_variable_saved_and_loaded() {
         let plain = StateCode::new(false, &bound);
-        // 4 scalars, 7 asset arrays, 5 margin arrays, 5 one-word fund arrays.
-        assert_eq!(plain.words, 4 + 7 * 3 + 5 * 2 + 5);
+        // 4 scalars, 7 asset arrays, 5 margin arrays, 6 one-word fund arrays (the fund
+        // reference, the ETF's AUM, the vol-target's P&L and its compensation, exposure and
+        // variance).
+        assert_eq!(plain.words, 4 + 7 * 3 + 5 * 2 + 6);
         let recording = StateCode::new(true, &bound);
         assert_eq!(recording.words, plain.words + 2 + 2);
         for Carried(name, _, len) in carried(true) {
