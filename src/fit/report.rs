@@ -20,13 +20,6 @@ const QQ_LEVELS: usize = 200;
 /// QQ panels per figure.
 const PANELS_PER_FIGURE: usize = 4;
 
-fn axis(label: &str, format: Format) -> Axis {
-    Axis {
-        label: label.to_string(),
-        format,
-    }
-}
-
 /// Every `stride`-th index of 0..n, so that at most [`MAX_POINTS`] remain.
 fn thinned(n: usize) -> impl Iterator<Item = usize> {
     (0..n).step_by(n.div_ceil(MAX_POINTS).max(1))
@@ -59,15 +52,15 @@ fn history_figure(history: &History, fit: &Fit) -> Figure {
         panels: vec![
             Chart {
                 title: "Prices relative to the first row".to_string(),
-                x: axis("days since the first row", Format::Number),
-                y: axis("price / first price", Format::Number),
+                x: Axis::new("days since the first row", Format::Number),
+                y: Axis::new("price / first price", Format::Number),
                 y_log: true,
                 series: prices,
             },
             Chart {
                 title: "P(stress | history)".to_string(),
-                x: axis("days since the first row", Format::Number),
-                y: axis("probability", Format::Percent),
+                x: Axis::new("days since the first row", Format::Number),
+                y: Axis::new("probability", Format::Percent),
                 y_log: false,
                 series: vec![Series::Band {
                     label: "P(stress)".to_string(),
@@ -132,8 +125,8 @@ fn qq_figures(history: &History, fit: &Fit) -> Vec<Figure> {
             let reach = points.iter().map(|p| p.0.abs()).fold(0.0, f64::max);
             Chart {
                 title: history.names[i].clone(),
-                x: axis("fitted quantile", Format::Number),
-                y: axis("empirical quantile", Format::Number),
+                x: Axis::new("fitted quantile", Format::Number),
+                y: Axis::new("empirical quantile", Format::Number),
                 y_log: false,
                 series: vec![
                     Series::Line {

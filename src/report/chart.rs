@@ -70,6 +70,16 @@ pub struct Axis {
     pub format: Format,
 }
 
+impl Axis {
+    /// An axis titled `label` whose ticks read in `format`.
+    pub fn new(label: &str, format: Format) -> Axis {
+        Axis {
+            label: label.to_string(),
+            format,
+        }
+    }
+}
+
 /// What a chart draws; `color` indexes a fixed palette (wrapping).
 #[derive(Debug, Clone)]
 pub enum Series {

@@ -16,13 +16,6 @@ const HISTOGRAM_BINS: usize = 60;
 /// Palette slot kept for "all cohorts" and reference lines.
 const GREY: usize = 7;
 
-fn axis(label: &str, format: Format) -> Axis {
-    Axis {
-        label: label.to_string(),
-        format,
-    }
-}
-
 fn marker(label: String, x: f64, color: usize) -> Series {
     Series::Marker { label, x, color }
 }
@@ -45,11 +38,11 @@ pub fn loss_distribution(
         let label = format!("{measure} {}: {}", level(key), Format::Usd.show(value));
         marker(label, value, color)
     };
-    let loss_axis = || axis("loss over the horizon (USD; > 0 = money lost)", Format::Usd);
+    let loss_axis = || Axis::new("loss over the horizon (USD; > 0 = money lost)", Format::Usd);
     let histogram = Chart {
         title: "Distribution (share of paths per bin)".to_string(),
         x: loss_axis(),
-        y: axis("share of paths", Format::Percent),
+        y: Axis::new("share of paths", Format::Percent),
         y_log: false,
         series: vec![
             Series::Bars {
@@ -65,7 +58,7 @@ pub fn loss_distribution(
     let tail = Chart {
         title: "Tail above the median: P(loss ≥ x), log scale".to_string(),
         x: loss_axis(),
-        y: axis(
+        y: Axis::new(
             "probability of a loss at least this large",
             Format::Probability,
         ),
@@ -184,8 +177,8 @@ pub fn liquidation_timeline(model: &Model, steps: &StepTotals) -> Figure {
     };
     let notional = Chart {
         title: "Notional liquidated in each step".to_string(),
-        x: axis("hours since the start", Format::Hours),
-        y: axis("liquidated notional in the step (USD)", Format::Usd),
+        x: Axis::new("hours since the start", Format::Hours),
+        y: Axis::new("liquidated notional in the step (USD)", Format::Usd),
         y_log: false,
         series: vec![
             Series::Band {
@@ -251,8 +244,8 @@ pub fn liquidation_timeline(model: &Model, steps: &StepTotals) -> Figure {
     }
     let first = Chart {
         title: "Probability of a first liquidation by hour t (log scale)".to_string(),
-        x: axis("hours since the start", Format::Hours),
-        y: axis("share of paths liquidated by then", Format::Probability),
+        x: Axis::new("hours since the start", Format::Hours),
+        y: Axis::new("share of paths liquidated by then", Format::Probability),
         y_log: true,
         series: first,
     };
@@ -338,8 +331,8 @@ pub fn price_fan(stem: &str, model: &Model, steps: &StepTotals, asset: usize) ->
         ),
         panels: vec![Chart {
             title: format!("{} price (quantiles over paths)", spec.name),
-            x: axis("hours since the start", Format::Hours),
-            y: axis("price (USD)", Format::Usd),
+            x: Axis::new("hours since the start", Format::Hours),
+            y: Axis::new("price (USD)", Format::Usd),
             y_log: false,
             series,
         }],
@@ -393,8 +386,8 @@ pub fn decomposition(stem: &str, model: &Model, steps: &StepTotals, asset: usize
                 "{} return since the start (quantiles over paths)",
                 spec.name
             ),
-            x: axis("hours since the start", Format::Hours),
-            y: axis("return since the start", Format::Percent),
+            x: Axis::new("hours since the start", Format::Hours),
+            y: Axis::new("return since the start", Format::Percent),
             y_log: false,
             series,
         }],
