@@ -40,10 +40,7 @@ pub fn candidates(
     complete: &[usize],
 ) -> Vec<usize> {
     let k = steps.k;
-    let (Some(calm), Some(stress)) = (
-        Emission::new(&d.covariance[CALM], k, 0),
-        Emission::new(&d.covariance[STRESS], k, 0),
-    ) else {
+    let Some([calm, stress]) = regime_emissions(d, k, 0, |c| c.to_vec()) else {
         return Vec::new();
     };
     let threshold = FALSE_JUMPS_PER_HISTORY / complete.len().max(1) as f64;
@@ -72,10 +69,7 @@ fn direction_groups(
     candidates: &[usize],
 ) -> Vec<Vec<usize>> {
     let k = steps.k;
-    let (Some(calm), Some(stress)) = (
-        Emission::new(&d.covariance[CALM], k, 0),
-        Emission::new(&d.covariance[STRESS], k, 0),
-    ) else {
+    let Some([calm, stress]) = regime_emissions(d, k, 0, |c| c.to_vec()) else {
         return Vec::new();
     };
     let mut pool: Vec<(usize, Vec<f64>)> = candidates
@@ -179,14 +173,8 @@ fn log_densities(
         }
         out
     };
-    let diffusion = [
-        Emission::new(&d.covariance[CALM], k, d.dof)?,
-        Emission::new(&d.covariance[STRESS], k, d.dof)?,
-    ];
-    let jumped = [
-        Emission::new(&with_jump(&d.covariance[CALM]), k, 0)?,
-        Emission::new(&with_jump(&d.covariance[STRESS]), k, 0)?,
-    ];
+    let diffusion = regime_emissions(d, k, d.dof, |c| c.to_vec())?;
+    let jumped = regime_emissions(d, k, 0, with_jump)?;
     let mut scratch = vec![0.0; k];
     let mut shifted = vec![0.0; k];
     Some(
@@ -359,4 +347,18 @@ pub fn estimate(
         reference,
         fire_probability: p,
     })
+}
+
+/// The calm and the stress emission of `d`, each regime's covariance passed through `adjust`
+/// first; none when either is not positive definite.
+fn regime_emissions(
+    d: &Diffusion,
+    k: usize,
+    dof: u32,
+    adjust: impl Fn(&[f64]) -> Vec<f64>,
+) -> Option<[Emission; 2]> {
+    Some([
+        Emission::new(&adjust(&d.covariance[CALM]), k, dof)?,
+        Emission::new(&adjust(&d.covariance[STRESS]), k, dof)?,
+    ])
 }

@@ -40,6 +40,16 @@ fn note(e: &Estimate, what: &str) -> String {
     )
 }
 
+/// Writes `key = value  # se …, 95% […], n what` for one estimate.
+fn estimate_line(out: &mut String, key: &str, estimate: &Estimate, what: &str) {
+    let _ = writeln!(
+        out,
+        "{key} = {}  {}",
+        number(estimate.value),
+        note(estimate, what)
+    );
+}
+
 /// The scenario text. `source` names the price file; `sectors` maps asset names to sectors.
 pub fn write(fit: &Fit, source: &str, name: &str, sectors: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
@@ -95,18 +105,13 @@ pub fn write(fit: &Fit, source: &str, name: &str, sectors: &BTreeMap<String, Str
             number(asset.price),
             asset.missing_prices
         );
-        let _ = writeln!(
-            out,
-            "vol = {}  {}",
-            number(asset.vol.value),
-            note(&asset.vol, "steps")
-        );
+        estimate_line(&mut out, "vol", &asset.vol, "steps");
         if fit.regimes == 2 {
-            let _ = writeln!(
-                out,
-                "stress_vol_multiplier = {}  {}",
-                number(asset.stress_vol_multiplier.value),
-                note(&asset.stress_vol_multiplier, "stress steps")
+            estimate_line(
+                &mut out,
+                "stress_vol_multiplier",
+                &asset.stress_vol_multiplier,
+                "stress steps",
             );
         } else {
             out += "stress_vol_multiplier = 1.0  # no stress regime in the history\n";
@@ -160,17 +165,17 @@ fn write_regimes(out: &mut String, fit: &Fit) {
             "initial_stress_probability = {}  # P(stress | history) at the last row: the scenario starts from today's regime",
             number(fit.initial_stress_probability)
         );
-        let _ = writeln!(
+        estimate_line(
             out,
-            "calm_to_stress_per_step = {}  {}",
-            number(fit.calm_to_stress_per_step.value),
-            note(&fit.calm_to_stress_per_step, "calm steps")
+            "calm_to_stress_per_step",
+            &fit.calm_to_stress_per_step,
+            "calm steps",
         );
-        let _ = writeln!(
+        estimate_line(
             out,
-            "stress_to_calm_per_step = {}  {}",
-            number(fit.stress_to_calm_per_step.value),
-            note(&fit.stress_to_calm_per_step, "stress steps")
+            "stress_to_calm_per_step",
+            &fit.stress_to_calm_per_step,
+            "stress steps",
         );
     }
     out.push_str(
@@ -193,24 +198,9 @@ fn write_jump(out: &mut String, fit: &Fit) {
         "\n[[jumps]]\nname = \"fitted-jump\"  # from {} steps the diffusion cannot explain; size in units of {reference}'s log-return",
         fit.jumps_found
     );
-    let _ = writeln!(
-        out,
-        "intensity_per_year = {}  {}",
-        number(jump.intensity_per_year.value),
-        note(&jump.intensity_per_year, "jumps")
-    );
-    let _ = writeln!(
-        out,
-        "mean = {}  {}",
-        number(jump.mean.value),
-        note(&jump.mean, "jumps")
-    );
-    let _ = writeln!(
-        out,
-        "stdev = {}  {}",
-        number(jump.stdev.value),
-        note(&jump.stdev, "jumps")
-    );
+    estimate_line(out, "intensity_per_year", &jump.intensity_per_year, "jumps");
+    estimate_line(out, "mean", &jump.mean, "jumps");
+    estimate_line(out, "stdev", &jump.stdev, "jumps");
     let mut cells = Vec::new();
     let mut notes = Vec::new();
     for (asset, loading) in fit.assets.iter().zip(&jump.loadings) {
