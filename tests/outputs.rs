@@ -12,7 +12,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_refused, assert_success, scratch_dir};
+use common::{assert_refused, assert_success, file_names, scratch_dir};
 use firesale::report::file::REPORT_MARKER;
 
 /// `firesale run calm-market --paths 2000 --quiet ARGS` in `dir`.
@@ -27,22 +27,6 @@ fn command(dir: &Path, args: &[&str]) -> Command {
         .args(args)
         .current_dir(dir);
     command
-}
-
-/// The names in `dir`, sorted.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("list")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
 }
 
 fn is_summary(text: &str) -> bool {
@@ -61,7 +45,7 @@ fn two_outputs_naming_one_file_are_refused_before_the_run() {
     ] {
         assert_refused(&run(&dir, args), &["name the same file"]);
     }
-    assert_eq!(names(&dir), ["alias.out"], "nothing written");
+    assert_eq!(file_names(&dir), ["alias.out"], "nothing written");
 }
 
 #[test]
@@ -75,7 +59,7 @@ fn a_symbolic_link_is_followed_and_its_target_replaced() {
     assert!(is_summary(
         &fs::read_to_string(dir.join("real.json")).expect("target")
     ));
-    assert_eq!(names(&dir), ["link.json", "real.json"]);
+    assert_eq!(file_names(&dir), ["link.json", "real.json"]);
 }
 
 #[test]
@@ -115,7 +99,7 @@ fn a_device_is_written_in_place_and_never_replaced() {
     assert_success(&run(&dir, &["--json", "sink", "--dump-paths", "5", "sink"]));
     let kind = fs::symlink_metadata(&device).expect("device").file_type();
     assert!(kind.is_char_device(), "still a device");
-    assert_eq!(names(&dir), ["sink"]);
+    assert_eq!(file_names(&dir), ["sink"]);
 }
 
 #[test]
@@ -125,7 +109,7 @@ fn standard_output_is_written_directly() {
         let output = run(&dir, &["--json", path]);
         assert!(is_summary(&assert_success(&output)), "{path}");
     }
-    assert!(names(&dir).is_empty());
+    assert!(file_names(&dir).is_empty());
 }
 
 #[test]
@@ -135,7 +119,7 @@ fn a_name_too_long_for_the_file_system_is_refused_before_the_run() {
     assert_refused(&run(&dir, &["--json", &long]), &["--json", "too long"]);
     let long_folder = "r".repeat(300);
     assert_refused(&run(&dir, &["--out", &long_folder]), &["--out", "too long"]);
-    assert!(names(&dir).is_empty());
+    assert!(file_names(&dir).is_empty());
 }
 
 /// A read-only file system: as root (whom permissions do not stop) a read-only tmpfs,
@@ -179,7 +163,7 @@ fn a_read_only_file_system_fails_before_the_run_and_writes_nothing() {
     for output in &checks {
         assert_refused(output, &["ro", "choose another path"]);
     }
-    assert_eq!(names(&dir), ["ro"], "not even the good JSON");
+    assert_eq!(file_names(&dir), ["ro"], "not even the good JSON");
 }
 
 #[test]
@@ -191,7 +175,7 @@ fn a_report_folder_is_new_empty_or_a_previous_report() {
         &run(&dir, &["--out", "foreign"]),
         &["--out", "not a firesale report"],
     );
-    assert_eq!(names(&dir.join("foreign")), ["notes.txt"]);
+    assert_eq!(file_names(&dir.join("foreign")), ["notes.txt"]);
 
     fs::create_dir(dir.join("empty")).expect("folder");
     assert_success(&run(&dir, &["--out", "empty"]));
@@ -206,7 +190,11 @@ fn a_report_folder_is_new_empty_or_a_previous_report() {
         "no mixing"
     );
     assert!(dir.join("empty").join("report.html").is_file());
-    assert_eq!(names(&dir), ["empty", "foreign"], "nothing staged is left");
+    assert_eq!(
+        file_names(&dir),
+        ["empty", "foreign"],
+        "nothing staged is left"
+    );
 }
 
 /// A disk that fills while the outputs are written (here a file size limit, which fails
@@ -217,7 +205,7 @@ fn a_full_disk_leaves_the_previous_outputs_intact() {
     let dir = scratch_dir("outputs-full");
     assert_success(&run(&dir, &["--json", "s.json", "--out", "rep"]));
     let json_before = fs::read(dir.join("s.json")).expect("json");
-    let report_before = names(&dir.join("rep"));
+    let report_before = file_names(&dir.join("rep"));
     let html_before = fs::read(dir.join("rep").join("report.html")).expect("html");
 
     let mut limited = command(&dir, &["--seed", "9", "--json", "s.json", "--out", "rep"]);
@@ -242,12 +230,16 @@ fn a_full_disk_leaves_the_previous_outputs_intact() {
     let named = stderr.contains("s.json") || stderr.contains("rep/");
     assert!(stderr.contains("cannot write") && named, "{stderr}");
     assert_eq!(fs::read(dir.join("s.json")).expect("json"), json_before);
-    assert_eq!(names(&dir.join("rep")), report_before);
+    assert_eq!(file_names(&dir.join("rep")), report_before);
     assert_eq!(
         fs::read(dir.join("rep").join("report.html")).expect("html"),
         html_before
     );
-    assert_eq!(names(&dir), ["rep", "s.json"], "nothing staged is left");
+    assert_eq!(
+        file_names(&dir),
+        ["rep", "s.json"],
+        "nothing staged is left"
+    );
 }
 
 #[test]
@@ -258,5 +250,5 @@ fn a_missing_folder_or_a_folder_given_as_a_file_is_refused_before_the_run() {
     assert_refused(&run(&dir, &["--dump-paths", "5", "sub"]), &["is a folder"]);
     fs::write(dir.join("file"), "x").expect("file");
     assert_refused(&run(&dir, &["--out", "file"]), &["--out", "is a file"]);
-    assert_eq!(names(&dir), ["file", "sub"]);
+    assert_eq!(file_names(&dir), ["file", "sub"]);
 }

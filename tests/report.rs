@@ -315,18 +315,8 @@ fn run_out_writes_every_file_of_the_report() {
         expected.push(format!("{stem}.png"));
     }
     expected.push(REPORT_MARKER.to_string());
-    let mut found: Vec<String> = std::fs::read_dir(&report.dir)
-        .expect("the report folder exists")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let found = common::file_names(&report.dir);
     expected.sort();
-    found.sort();
     assert_eq!(found, expected, "no more, no fewer, no temporary files");
     let summary = std::fs::read_to_string(report.dir.join("summary.json")).expect("summary");
     assert_eq!(summary, report.json, "summary.json is the --json content");
@@ -744,18 +734,8 @@ fn check_question_out(name: &str, args: &[&str], tables: &[&str], figures: &[(St
         );
         assert_eq!(decode_png(&png).0, FIGURE_SIZE.0);
     }
-    let mut found: Vec<String> = std::fs::read_dir(&dir)
-        .expect("the report folder exists")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let found = common::file_names(&dir);
     expected.sort();
-    found.sort();
     assert_eq!(found, expected, "no more, no fewer, no temporary files");
     for stem in tables {
         let (header, _) = read_csv(&dir.join(format!("{stem}.csv")));

@@ -136,3 +136,19 @@ pub fn discrete_barrier_probability(
     normal.cdf((shifted - nu * horizon) / sd)
         + (2.0 * nu * shifted / (vol * vol)).exp() * normal.cdf((shifted + nu * horizon) / sd)
 }
+
+/// The names of the entries of `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
