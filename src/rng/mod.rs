@@ -2,7 +2,9 @@
 //!
 //! Every number a path uses is a pure function of (seed, path, step, slot), so a path is the
 //! same whatever batch, thread, chunk, backend or shard computes it. `shaders/philox.wgsl`
-//! mirrors this module word for word.
+//! mirrors this module: the same Philox words, stream slots and uniforms, while its
+//! Box–Muller takes the f32 forms that keep precision on a GPU (−ln u from 1 − u near 1, the
+//! angle shifted into [−π, π]), so the normals agree to f32 rounding, not bit for bit.
 
 mod philox;
 mod stream;
