@@ -44,28 +44,60 @@ fn etf_rebalance(e: u32) -> bool {
 }
 
 // Rebalances vol-target fund `v` to its target exposure; whether its flow bears impact.
+// The flow, target − exposure, is often a small difference of exposures of 1e11 USD, so it
+// is not taken as one: with E and L the equity and leverage of the last rebalance (exposure
+// X = E·L), E' = E + X·r and L' the new ones, target − X·(1 + r) = E·(L' − L) + X·r·(L' − 1),
+// and L' − L comes from the variance's change (`vol_target_leverage_change`).
 fn vol_target_rebalance(v: u32) -> bool {
     let weights = WEIGHTS_VOL_TARGET + v;
     let r = weights_return_since(weights, vol_target_reference_at(v));
-    vol_target_book_pnl(v, vol_target_exposure_usd[v] * r);
-    vol_target_exposure_usd[v] *= 1.0 + r;
+    let equity_before = param_f32(P_VOL_TARGET_EQUITY + v) + vol_target_pnl(v);
+    let exposure = vol_target_exposure_usd[v];
+    vol_target_book_pnl(v, exposure * r);
     let keep = param_f32(P_VOL_TARGET_EWMA_KEEP + v);
-    vol_target_variance[v] = keep * vol_target_variance[v]
-        + (1.0 - keep) * r * r / param_f32(P_VOL_TARGET_INTERVAL_YEARS + v);
-    let leverage = min(
-        param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
-        param_f32(P_VOL_TARGET_TARGET_VOL + v) / sqrt(vol_target_variance[v]),
-    );
+    let variance = vol_target_variance[v];
+    let variance_change = (1.0 - keep) * (r * r / param_f32(P_VOL_TARGET_INTERVAL_YEARS + v) - variance);
+    vol_target_variance[v] = variance + variance_change;
+    let leverage = vol_target_leverage(v, vol_target_variance[v]);
     let equity_usd = param_f32(P_VOL_TARGET_EQUITY + v) + vol_target_pnl(v);
-    let target_usd = max(equity_usd, 0.0) * leverage;
-    let flow = target_usd - vol_target_exposure_usd[v];
-    vol_target_exposure_usd[v] = target_usd;
+    var flow: f32;
+    if equity_before > 0.0 && equity_usd > 0.0 {
+        let leverage_change = vol_target_leverage_change(v, variance, variance_change);
+        flow = equity_before * leverage_change + exposure * r * (leverage - 1.0);
+    } else {
+        flow = max(equity_usd, 0.0) * leverage - exposure * (1.0 + r);
+    }
+    vol_target_exposure_usd[v] = max(equity_usd, 0.0) * leverage;
     weights_reset_reference(weights, vol_target_reference_at(v));
     let impact = param_bool(P_VOL_TARGET_IMPACT + v);
     if impact {
         weights_add(weights, flow, &flow_usd);
     }
     return impact;
+}
+
+// Fund `v`'s leverage at an annualised variance: target vol / vol, capped.
+fn vol_target_leverage(v: u32, variance: f32) -> f32 {
+    return min(
+        param_f32(P_VOL_TARGET_MAX_LEVERAGE + v),
+        param_f32(P_VOL_TARGET_TARGET_VOL + v) / sqrt(variance),
+    );
+}
+
+// Fund `v`'s leverage at variance `before` + `change` minus that at `before`. Where neither
+// is capped, from the change itself: σ/s' − σ/s = −σ·(s'² − s²) / (s·s'·(s + s')), which
+// keeps its relative precision where a difference of the two leverages keeps only 1e-7 of
+// them.
+fn vol_target_leverage_change(v: u32, before: f32, change: f32) -> f32 {
+    let cap = param_f32(P_VOL_TARGET_MAX_LEVERAGE + v);
+    let target_vol = param_f32(P_VOL_TARGET_TARGET_VOL + v);
+    let after = before + change;
+    let s = sqrt(before);
+    let s_after = sqrt(after);
+    if target_vol / s < cap && target_vol / s_after < cap {
+        return -target_vol * change / (s * s_after * (s + s_after));
+    }
+    return vol_target_leverage(v, after) - vol_target_leverage(v, before);
 }
 
 // Final ETF aum at T (MODEL.md §7.3), marked since its last rebalance.

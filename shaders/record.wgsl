@@ -51,7 +51,7 @@ fn record_step(local: u32, step: u32) {
             let power = f32(PRICE_POWER[k]);
             let column = row + slot * N_ASSETS + k;
             step_rows[column + STEP_PRICE] = exp(power * log_price(k));
-            step_rows[column + STEP_EXOGENOUS_PRICE] = exp(power * exogenous_log[k]);
+            step_rows[column + STEP_EXOGENOUS_PRICE] = exp(power * exogenous(k));
         }
     }
 }

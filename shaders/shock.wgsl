@@ -25,6 +25,7 @@ fn shock_apply(stream: ptr<function, StepStream>) {
     for (var j = 0u; j < N_JUMPS; j++) {
         if (fired & (1u << j)) != 0u {
             let size = param_f32(P_JUMP_MEAN + j) + param_f32(P_JUMP_STDEV + j) * normals[N_ASSETS + j];
+            // Rare: a jump's one rounding lands in the sum itself, uncompensated.
             weights_add(WEIGHTS_JUMP + j, size, &exogenous_log);
         }
     }
@@ -44,7 +45,7 @@ fn correlated_shock_from_params(t_scale: f32) {
         for (var j = 0u; j <= i; j++) {
             epsilon += param_f32(cholesky + i * N_ASSETS + j) * normals[j];
         }
-        exogenous_log[i] += param_f32(drift + i) + param_f32(vol + i) * t_scale * epsilon;
+        exogenous_add(i, param_f32(drift + i) + param_f32(vol + i) * t_scale * epsilon);
     }
 }
 

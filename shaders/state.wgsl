@@ -2,8 +2,11 @@
 // generated constants. Mirrors `src/engine/cpu/state.rs`.
 
 var<private> stress: bool;
-// Cumulative exogenous log return per asset.
+// Cumulative exogenous log return per asset, a Neumaier sum of a step's return after another
+// (`exogenous_add`): the sum and the low-order part it lost. Over a year of hours, plain f32
+// sums drift by a few 1e-6 of log price (a random walk of 8,760 roundings).
 var<private> exogenous_log: array<f32, ASSETS_LEN>;
+var<private> exogenous_log_error: array<f32, ASSETS_LEN>;
 // Impact displacement I_k per asset (log units).
 var<private> impact_log: array<f32, ASSETS_LEN>;
 // P_k(t)/P_k(0) = exp(exogenous + impact).
@@ -62,6 +65,7 @@ fn state_reset() {
     // @unroll
     for (var k = 0u; k < N_ASSETS; k++) {
         exogenous_log[k] = 0.0;
+        exogenous_log_error[k] = 0.0;
         impact_log[k] = 0.0;
         price[k] = 1.0;
         price_change[k] = 0.0;
@@ -102,9 +106,27 @@ fn state_reset() {
     rounds_exhausted = false;
 }
 
+// Adds `x` to asset `k`'s exogenous log return, keeping what f32 rounds off (Neumaier's
+// compensated sum; naga and llvmpipe keep its order, as they do `vol_target_book_pnl`'s).
+fn exogenous_add(k: u32, x: f32) {
+    let sum = exogenous_log[k];
+    let total = sum + x;
+    if abs(sum) >= abs(x) {
+        exogenous_log_error[k] += (sum - total) + x;
+    } else {
+        exogenous_log_error[k] += (x - total) + sum;
+    }
+    exogenous_log[k] = total;
+}
+
+// The exogenous log return of asset `k` with its compensation.
+fn exogenous(k: u32) -> f32 {
+    return exogenous_log[k] + exogenous_log_error[k];
+}
+
 // log P_k/P_k(0).
 fn log_price(k: u32) -> f32 {
-    return exogenous_log[k] + impact_log[k];
+    return exogenous_log[k] + (exogenous_log_error[k] + impact_log[k]);
 }
 
 // e^x − 1 accurate also for small x. WGSL only asks of `exp` and `log` a few ULP, and of

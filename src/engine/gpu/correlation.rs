@@ -26,7 +26,8 @@ pub fn is_literal(plan: &Plan) -> bool {
 }
 
 /// `fn correlated_shock(t_scale: f32)`, adding the step's exogenous diffusion to
-/// `exogenous_log` from the standard normals in `normals` (`shaders/state.wgsl`): with
+/// `exogenous_log` (a compensated sum, `exogenous_add`) from the standard normals in
+/// `normals` (`shaders/state.wgsl`): with
 /// literals when `literal`, else through `correlated_shock_from_params`.
 pub fn wgsl(plan: &Plan, literal: bool) -> String {
     if !literal {
@@ -66,7 +67,7 @@ pub fn wgsl(plan: &Plan, literal: bool) -> String {
         };
         writeln!(
             out,
-            "    exogenous_log[{i}] += {} + {} * t_scale * (\n        {epsilon});",
+            "    exogenous_add({i}u, {} + {} * t_scale * (\n        {epsilon}));",
             by_regime(plan.drift_per_step[CALM][i], plan.drift_per_step[STRESS][i]),
             by_regime(plan.vol_per_step[CALM][i], plan.vol_per_step[STRESS][i]),
         )

@@ -22,9 +22,10 @@ enum Kind {
 struct Carried(&'static str, Kind, Option<&'static str>);
 
 /// What `shaders/state.wgsl` carries, in storage order.
-const STATE: [Carried; 22] = [
+const STATE: [Carried; 23] = [
     Carried("stress", Kind::Bool, None),
     Carried("exogenous_log", Kind::F32, Some("ASSETS_LEN")),
+    Carried("exogenous_log_error", Kind::F32, Some("ASSETS_LEN")),
     Carried("impact_log", Kind::F32, Some("ASSETS_LEN")),
     Carried("price", Kind::F32, Some("ASSETS_LEN")),
     Carried("price_change", Kind::F32, Some("ASSETS_LEN")),
@@ -143,10 +144,10 @@ mod tests {
     #[test]
     fn words_are_counted_and_every_variable_saved_and_loaded() {
         let plain = StateCode::new(false, &bound);
-        // 4 scalars, 7 asset arrays, 5 margin arrays, 6 one-word fund arrays (the fund
+        // 4 scalars, 8 asset arrays (the exogenous log return with its compensation), 5 margin arrays, 6 one-word fund arrays (the fund
         // reference, the ETF's AUM, the vol-target's P&L and its compensation, exposure and
         // variance).
-        assert_eq!(plain.words, 4 + 7 * 3 + 5 * 2 + 6);
+        assert_eq!(plain.words, 4 + 8 * 3 + 5 * 2 + 6);
         let recording = StateCode::new(true, &bound);
         assert_eq!(recording.words, plain.words + 2 + 2);
         for Carried(name, _, len) in carried(true) {
@@ -178,7 +179,7 @@ mod tests {
         assert!(
             recording
                 .wgsl
-                .contains("impact_log[i] = bitcast<f32>(state_in[state_word(local, 4u + i)]);")
+                .contains("impact_log[i] = bitcast<f32>(state_in[state_word(local, 7u + i)]);")
         );
     }
 }
