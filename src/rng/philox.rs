@@ -90,8 +90,10 @@ mod tests {
         let key = [0xa409_3822, 0x299f_31d0];
         let counters: [[u32; 4]; 8] =
             std::array::from_fn(|lane| [lane as u32, 7, 0xffff_fff0 + lane as u32, 3]);
-        let lanes: [[[u32; 8]; 4]; 2] =
+        // Two calls per lane: the counters, and the counters with every word's low bit flipped.
+        let inputs: [[[u32; 8]; 4]; 2] =
             std::array::from_fn(|n| std::array::from_fn(|i| counters.map(|c| c[i] ^ n as u32)));
+        let lanes = philox4x32_10_lanes(inputs, key);
         for (lane, counter) in counters.iter().enumerate() {
             for (n, calls) in lanes.iter().enumerate() {
                 let words = philox4x32_10(counter.map(|c| c ^ n as u32), key);
