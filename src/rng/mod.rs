@@ -10,4 +10,4 @@ mod philox;
 mod stream;
 
 pub use philox::{Key, philox4x32_10, philox4x32_10_lanes};
-pub use stream::{StepStream, StepStreams, box_muller, uniform_from_word};
+pub use stream::{StepStream, StepStreams, box_muller, box_muller_lanes, uniform_from_word};

@@ -14,33 +14,51 @@ const WEYL_1: u32 = 0xBB67_AE85;
 /// Ten rounds of Philox4x32 on `counter` under `key`: four independent uniform words.
 #[inline(always)]
 pub fn philox4x32_10(counter: [u32; 4], key: Key) -> [u32; 4] {
-    philox4x32_10_lanes(counter.map(|word| [word]), key).map(|[word]| word)
+    let [words] = philox4x32_10_lanes::<1, 1>([counter.map(|word| [word])], key);
+    words.map(|[word]| word)
 }
 
-/// [`philox4x32_10`] on W counters at once (`counter[i][lane]`: word i of a lane's counter),
-/// one per lane, under one key.
+/// [`philox4x32_10`] on N counters of W lanes at once (`counters[n][i][lane]`: word i of a
+/// lane's n-th counter), under one key. The N calls' rounds interleave, so their multiplies
+/// overlap; each 32-bit word is held zero-extended in a u64 lane, so a 32×32→64 product is
+/// one widening multiply of the lanes as they are, with no packing and unpacking per round.
 #[inline(always)]
-pub fn philox4x32_10_lanes<const W: usize>(counter: [[u32; W]; 4], key: Key) -> [[u32; W]; 4] {
-    let mut c = counter;
-    let mut k = key;
+pub fn philox4x32_10_lanes<const W: usize, const N: usize>(
+    counters: [[[u32; W]; 4]; N],
+    key: Key,
+) -> [[[u32; W]; 4]; N] {
+    const LOW: u64 = 0xFFFF_FFFF;
+    let mut c = [[[0_u64; W]; 4]; N];
+    for (wide, counter) in c.iter_mut().zip(&counters) {
+        for (wide, word) in wide.iter_mut().zip(counter) {
+            *wide = each(|i| u64::from(word[i]));
+        }
+    }
+    let mut k = [u64::from(key[0]), u64::from(key[1])];
     for round in 0..10 {
         if round > 0 {
-            k[0] = k[0].wrapping_add(WEYL_0);
-            k[1] = k[1].wrapping_add(WEYL_1);
+            k[0] = (k[0] + u64::from(WEYL_0)) & LOW;
+            k[1] = (k[1] + u64::from(WEYL_1)) & LOW;
         }
-        let product_0: [u64; W] = each(|i| u64::from(MULTIPLIER_0) * u64::from(c[0][i]));
-        let product_1: [u64; W] = each(|i| u64::from(MULTIPLIER_1) * u64::from(c[2][i]));
-        let high = |product: &[u64; W], other: &[u32; W], key: u32| -> [u32; W] {
-            each(|i| (product[i] >> 32) as u32 ^ other[i] ^ key)
-        };
-        c = [
-            high(&product_1, &c[1], k[0]),
-            each(|i| product_1[i] as u32),
-            high(&product_0, &c[3], k[1]),
-            each(|i| product_0[i] as u32),
-        ];
+        for counter in &mut c {
+            let [c0, c1, c2, c3] = *counter;
+            let product_0: [u64; W] = each(|i| u64::from(MULTIPLIER_0) * c0[i]);
+            let product_1: [u64; W] = each(|i| u64::from(MULTIPLIER_1) * c2[i]);
+            *counter = [
+                each(|i| (product_1[i] >> 32) ^ c1[i] ^ k[0]),
+                each(|i| product_1[i] & LOW),
+                each(|i| (product_0[i] >> 32) ^ c3[i] ^ k[1]),
+                each(|i| product_0[i] & LOW),
+            ];
+        }
     }
-    c
+    let mut words = [[[0_u32; W]; 4]; N];
+    for (words, wide) in words.iter_mut().zip(&c) {
+        for (word, wide) in words.iter_mut().zip(wide) {
+            *word = each(|i| wide[i] as u32);
+        }
+    }
+    words
 }
 
 #[cfg(test)]
@@ -72,10 +90,15 @@ mod tests {
         let key = [0xa409_3822, 0x299f_31d0];
         let counters: [[u32; 4]; 8] =
             std::array::from_fn(|lane| [lane as u32, 7, 0xffff_fff0 + lane as u32, 3]);
-        let lanes = philox4x32_10_lanes(std::array::from_fn(|i| counters.map(|c| c[i])), key);
+        // Two calls per lane: the counters, and the counters with every word's low bit flipped.
+        let inputs: [[[u32; 8]; 4]; 2] =
+            std::array::from_fn(|n| std::array::from_fn(|i| counters.map(|c| c[i] ^ n as u32)));
+        let lanes = philox4x32_10_lanes(inputs, key);
         for (lane, counter) in counters.iter().enumerate() {
-            let words = philox4x32_10(*counter, key);
-            assert_eq!(words, std::array::from_fn(|i| lanes[i][lane]));
+            for (n, calls) in lanes.iter().enumerate() {
+                let words = philox4x32_10(counter.map(|c| c ^ n as u32), key);
+                assert_eq!(words, std::array::from_fn(|i| calls[i][lane]));
+            }
         }
     }
 }

@@ -20,13 +20,30 @@ pub fn box_muller(a: f64, b: f64) -> (f64, f64) {
     (radius * cos, radius * sin)
 }
 
+/// Philox calls made together, their rounds interleaved (a step of a scenario with a few
+/// assets uses two to six).
+const CALLS_AT_ONCE: usize = 2;
+
+/// [`box_muller`] on every lane: the normal pairs of W uniform pairs.
+#[inline(always)]
+pub fn box_muller_lanes<const W: usize>(a: Lanes<W>, b: Lanes<W>) -> (Lanes<W>, Lanes<W>) {
+    let mut z = Lanes::splat(0.0);
+    let mut z_prime = Lanes::splat(0.0);
+    for lane in 0..W {
+        (z.0[lane], z_prime.0[lane]) = box_muller(a.0[lane], b.0[lane]);
+    }
+    (z, z_prime)
+}
+
 /// The streams of W paths at one step, drawn in slot order, one path per lane.
 #[derive(Debug, Clone)]
 pub struct StepStreams<const W: usize> {
     key: Key,
+    /// The counter of the next call to make.
     counter: [[u32; W]; 4],
-    words: [[u32; W]; 4],
-    /// Next word of `words` to hand out; 4 means a new call is due.
+    /// The words of the last calls made, call after call.
+    words: [[[u32; W]; 4]; CALLS_AT_ONCE],
+    /// Next word of `words` to hand out; all of them handed out means new calls are due.
     next: usize,
 }
 
@@ -43,21 +60,24 @@ impl<const W: usize> StepStreams<W> {
                 each(|i| paths[i] as u32),
                 each(|i| (paths[i] >> 32) as u32),
             ],
-            words: [[0; W]; 4],
-            next: 4,
+            words: [[[0; W]; 4]; CALLS_AT_ONCE],
+            next: 4 * CALLS_AT_ONCE,
         }
     }
 
     /// The next raw word of every lane's stream.
     #[inline(always)]
     pub fn next_words(&mut self) -> [u32; W] {
-        if self.next == 4 {
-            self.words = philox4x32_10_lanes(self.counter, self.key);
-            let calls = self.counter[0];
-            self.counter[0] = each(|i| calls[i].wrapping_add(1));
+        if self.next == 4 * CALLS_AT_ONCE {
+            let mut counters = [self.counter; CALLS_AT_ONCE];
+            for (h, counter) in counters.iter_mut().enumerate() {
+                counter[0] = each(|i| self.counter[0][i].wrapping_add(h as u32));
+            }
+            self.words = philox4x32_10_lanes(counters, self.key);
+            self.counter[0] = each(|i| self.counter[0][i].wrapping_add(CALLS_AT_ONCE as u32));
             self.next = 0;
         }
-        let words = self.words[self.next];
+        let words = self.words[self.next / 4][self.next % 4];
         self.next += 1;
         words
     }
@@ -74,12 +94,7 @@ impl<const W: usize> StepStreams<W> {
     pub fn next_normal_pair(&mut self) -> (Lanes<W>, Lanes<W>) {
         let a = self.next_uniform();
         let b = self.next_uniform();
-        let mut z = Lanes::splat(0.0);
-        let mut z_prime = Lanes::splat(0.0);
-        for lane in 0..W {
-            (z.0[lane], z_prime.0[lane]) = box_muller(a.0[lane], b.0[lane]);
-        }
-        (z, z_prime)
+        box_muller_lanes(a, b)
     }
 }
 

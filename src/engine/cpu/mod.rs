@@ -153,7 +153,7 @@ impl<const W: usize> Block<W> {
             set(layout.asset(k, metrics::RETURN), state.price[k] - 1.0);
             set(
                 layout.asset(k, metrics::MAX_DRAWDOWN),
-                state.max_drawdown[k],
+                state.max_drawdown(k),
             );
             set(
                 layout.asset(k, metrics::IMPACT_RETURN),

@@ -6,7 +6,7 @@ use super::plan::Plan;
 use super::regime::PerRegime;
 use super::state::BlockState;
 use crate::lanes::{Lanes, Mask};
-use crate::rng::StepStreams;
+use crate::rng::{StepStreams, box_muller_lanes};
 
 /// At most this many jump types fit the fixed-size flag word.
 pub const MAX_JUMPS: usize = 32;
@@ -25,8 +25,13 @@ pub fn apply<const W: usize>(plan: &Plan, state: &mut BlockState<W>, stream: &mu
             *word |= u32::from(fires.lane(lane)) << j;
         }
     }
+    // The uniforms first, then their normals: the Box–Muller pairs are then independent of
+    // one another and of the Philox calls, and overlap in the processor.
+    for uniform in &mut state.normals {
+        *uniform = stream.next_uniform();
+    }
     for pair in state.normals.chunks_exact_mut(2) {
-        (pair[0], pair[1]) = stream.next_normal_pair();
+        (pair[0], pair[1]) = box_muller_lanes(pair[0], pair[1]);
     }
     let t_scale = student_t_scale(plan, state, stream);
 

@@ -45,8 +45,12 @@ pub struct BlockState<const W: usize> {
     pub impact_log: Vec<Lanes<W>>,
     /// P_k(t)/P_k(0) = exp(exogenous + impact).
     pub price: Vec<Lanes<W>>,
-    pub running_max: Vec<Lanes<W>>,
-    pub max_drawdown: Vec<Lanes<W>>,
+    /// max_{s≤t} ln P_k(s)/P_k(0): the log of the running maximum.
+    pub peak_log: Vec<Lanes<W>>,
+    /// min_t (ln P_k(t)/P_k(0) − peak): the log of the deepest fall from a peak, ≤ 0. Kept in
+    /// logs, the drawdown needs no divide per step; [`max_drawdown`](Self::max_drawdown)
+    /// turns it into 1 − min P/peak.
+    pub deepest_fall_log: Vec<Lanes<W>>,
     /// Net impact-bearing flow per asset of the current round, USD (negative = selling).
     pub flow_usd: Vec<Lanes<W>>,
     /// Scratch: the step's standard normals.
@@ -71,8 +75,8 @@ impl<const W: usize> BlockState<W> {
             exogenous_log: vec![zero; k],
             impact_log: vec![zero; k],
             price: vec![zero; k],
-            running_max: vec![zero; k],
-            max_drawdown: vec![zero; k],
+            peak_log: vec![zero; k],
+            deepest_fall_log: vec![zero; k],
             flow_usd: vec![zero; k],
             normals: vec![zero; plan.normals_per_step().div_ceil(2) * 2],
             margin: plan
@@ -122,8 +126,8 @@ impl<const W: usize> BlockState<W> {
         self.exogenous_log.fill(zero);
         self.impact_log.fill(zero);
         self.price.fill(one);
-        self.running_max.fill(one);
-        self.max_drawdown.fill(zero);
+        self.peak_log.fill(zero);
+        self.deepest_fall_log.fill(zero);
         for (state, book) in self.margin.iter_mut().zip(&plan.margin) {
             state.liquidated = [0; W];
             state.next_inverse_leverage = Lanes::splat(book.inverse_leverage_at(0));
@@ -159,18 +163,26 @@ impl<const W: usize> BlockState<W> {
         }
     }
 
-    /// End of step: the running maximum and the deepest drawdown so far.
+    /// End of step: the running maximum and the deepest fall from it so far, in logs (the
+    /// log of P is exactly the exponent of [`refresh_prices`](Self::refresh_prices)).
     #[inline(always)]
     pub fn track_drawdown(&mut self) {
-        for ((price, peak), drawdown) in self
-            .price
-            .iter()
-            .zip(&mut self.running_max)
-            .zip(&mut self.max_drawdown)
+        for (k, (peak, deepest)) in self
+            .peak_log
+            .iter_mut()
+            .zip(&mut self.deepest_fall_log)
+            .enumerate()
         {
-            *peak = peak.max(*price);
-            *drawdown = drawdown.max(1.0 - *price / *peak);
+            let log = self.exogenous_log[k] + self.impact_log[k];
+            *peak = peak.max(log);
+            *deepest = deepest.min(log - *peak);
         }
+    }
+
+    /// The maximum drawdown of asset `k` so far, 1 − min_t P(t)/max_{s≤t} P(s).
+    #[inline(always)]
+    pub fn max_drawdown(&self, k: usize) -> Lanes<W> {
+        1.0 - self.deepest_fall_log[k].exp()
     }
 }
 
@@ -209,7 +221,9 @@ impl PathState {
         copy(&mut self.exogenous_log, &block.exogenous_log);
         copy(&mut self.impact_log, &block.impact_log);
         copy(&mut self.price, &block.price);
-        copy(&mut self.max_drawdown, &block.max_drawdown);
+        self.max_drawdown.clear();
+        self.max_drawdown
+            .extend((0..block.price.len()).map(|k| block.max_drawdown(k).0[lane]));
         copy(&mut self.traded_usd, &block.traded_usd);
         self.margin.clear();
         self.margin
