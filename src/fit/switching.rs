@@ -131,6 +131,7 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
     let stationary = d.stationary_stress();
     let mut predicted_now = [1.0 - stationary, stationary];
     let mut scratch = vec![0.0; k];
+    let mut scale = LogProduct(1.0);
     let capacity = if keep { steps.len() } else { 0 };
     let mut out = Filtered {
         log_likelihood: 0.0,
@@ -148,16 +149,22 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
                 distance[s] = emissions[s].distance(row, &mut scratch);
                 log_f[s] = emissions[s].log_density(distance[s]);
             }
-            let top = log_f[0].max(log_f[1]);
-            let a = [
-                predicted_now[0] * (log_f[0] - top).exp(),
-                predicted_now[1] * (log_f[1] - top).exp(),
-            ];
+            let (high, low) = if log_f[CALM] >= log_f[STRESS] {
+                (CALM, STRESS)
+            } else {
+                (STRESS, CALM)
+            };
+            let mut a = [0.0; 2];
+            a[high] = predicted_now[high];
+            if regimes == 2 {
+                a[low] = predicted_now[low] * (log_f[low] - log_f[high]).exp();
+            }
             let total = a[0] + a[1];
             if total.is_nan() || total <= 0.0 {
                 return None;
             }
-            out.log_likelihood += total.ln() + top;
+            out.log_likelihood += log_f[high];
+            scale.push(total, &mut out.log_likelihood);
             filtered = [a[0] / total, a[1] / total];
         }
         if keep {
@@ -167,7 +174,33 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
         }
         predicted_now = one_step_ahead(d, filtered);
     }
+    scale.flush(&mut out.log_likelihood);
     out.log_likelihood.is_finite().then_some(out)
+}
+
+/// Σ ln(totalₜ) with one logarithm per run of steps instead of one per step: the totals (each
+/// in (0, 1]) are multiplied until the product nears the bottom of f64's range.
+struct LogProduct(f64);
+
+impl LogProduct {
+    /// Below this the product is taken into the sum (far above f64's smallest normal).
+    const FLOOR: f64 = 1e-100;
+
+    fn push(&mut self, total: f64, sum: &mut f64) {
+        if total < Self::FLOOR {
+            *sum += total.ln();
+            return;
+        }
+        self.0 *= total;
+        if self.0 < Self::FLOOR {
+            self.flush(sum);
+        }
+    }
+
+    fn flush(&mut self, sum: &mut f64) {
+        *sum += self.0.ln();
+        self.0 = 1.0;
+    }
 }
 
 /// The log-likelihood of the observed steps, or `None` where a covariance is not positive
@@ -262,10 +295,10 @@ fn maximise(d: &Diffusion, steps: &Steps, post: &Posterior) -> Diffusion {
             for (c, (r, m)) in centred.iter_mut().zip(steps.row(t).iter().zip(&mean)) {
                 *c = r - m;
             }
-            for i in 0..k {
-                let wi = w * centred[i];
-                for j in 0..=i {
-                    sum[i * k + j] += wi * centred[j];
+            for (i, &ci) in centred.iter().enumerate() {
+                let wi = w * ci;
+                for (cell, &cj) in sum[i * k..=i * k + i].iter_mut().zip(&centred) {
+                    *cell += wi * cj;
                 }
             }
         }
