@@ -59,8 +59,11 @@ pub fn select_again(previous: &Selection, steps: &Steps) -> Option<Selection> {
 
 fn select_from(steps: &Steps, previous: [&[Diffusion]; 2]) -> Option<Selection> {
     let n = steps.observed_count() as f64;
-    let one = fit_with_tails(steps, 1, previous[0])?;
-    let two = fit_with_tails(steps, 2, previous[1]);
+    let (one, two) = rayon::join(
+        || fit_with_tails(steps, 1, previous[0]),
+        || fit_with_tails(steps, 2, previous[1]),
+    );
+    let one = one?;
     let optima = [
         one.optima.clone(),
         two.as_ref().map_or_else(Vec::new, |c| c.optima.clone()),

@@ -390,7 +390,12 @@ fn draw_chart<DB: DrawingBackend>(
     chart: &Chart,
     title: Option<&str>,
 ) -> DrawResult<DB> {
-    if let Some(Series::Heatmap { label, names, values }) = chart.series.first() {
+    if let Some(Series::Heatmap {
+        label,
+        names,
+        values,
+    }) = chart.series.first()
+    {
         return draw_heatmap(area, title, label, names, values);
     }
     let labelled: Vec<&Series> = chart
@@ -498,8 +503,9 @@ fn draw_heatmap<DB: DrawingBackend>(
     let top = MARGIN as i32;
     let anchored = |h, v| font.clone().pos(Pos::new(h, v));
     // Values in the cells: smaller type when the cells are (many assets).
-    let value_font = TextStyle::from((FONT, (cell / 3).clamp(8, SMALL_TEXT as i32) as u32).into_font())
-        .pos(Pos::new(HPos::Center, VPos::Center));
+    let value_font =
+        TextStyle::from((FONT, (cell / 3).clamp(8, SMALL_TEXT as i32) as u32).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Center));
     let shown: Vec<f64> = values.iter().flatten().copied().collect();
     let texts = Format::Number.column(&shown);
     for (row, cells) in values.iter().enumerate() {
