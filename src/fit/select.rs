@@ -51,8 +51,9 @@ pub fn select(steps: &Steps) -> Option<Selection> {
 }
 
 /// [`select`] on steps that differ from `previous`'s by a few (jumps taken out), each EM
-/// started from `previous`'s optimum for the same regime count and ν: the same choice as
-/// [`select`] from scratch, reached in a few EM iterations instead of hundreds.
+/// started from `previous`'s optimum for the same regime count and ν: the nearby optima that
+/// [`select`] from scratch reaches (up to EM's tolerance), in a few EM iterations instead of
+/// dozens.
 pub fn select_again(previous: &Selection, steps: &Steps) -> Option<Selection> {
     select_from(steps, [&previous.optima[0], &previous.optima[1]])
 }
