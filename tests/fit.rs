@@ -468,8 +468,14 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
 /// two decimals).
 fn heatmaps_show_every_correlation(report: &Path, json: &serde_json::Value) {
     let page = std::fs::read_to_string(report.join("report.html")).expect("report.html");
-    assert!(page.contains("correlations.png"), "report.html shows the heatmaps");
-    assert!(report.join("correlations.png").is_file(), "the PNG is written");
+    assert!(
+        page.contains("correlations.png"),
+        "report.html shows the heatmaps"
+    );
+    assert!(
+        report.join("correlations.png").is_file(),
+        "the PNG is written"
+    );
     let svg = std::fs::read_to_string(report.join("correlations.svg")).expect("heatmap SVG");
     let document = roxmltree::Document::parse(&svg).expect("valid SVG");
     let texts: Vec<String> = document
@@ -504,7 +510,10 @@ fn heatmaps_show_every_correlation(report: &Path, json: &serde_json::Value) {
     let expected: Vec<f64> = matrices.concat();
     assert_eq!(cells.len(), expected.len(), "one value per cell: {texts:?}");
     for (shown, rho) in cells.iter().zip(&expected) {
-        assert!((shown - rho).abs() <= 0.005, "cell {shown} for correlation {rho}");
+        assert!(
+            (shown - rho).abs() <= 0.005,
+            "cell {shown} for correlation {rho}"
+        );
     }
 }
 
