@@ -419,8 +419,8 @@ pub fn expectation_maximisation(
 
 /// SQUAREM's step (scheme S3) from three successive EM points θ₀, θ₁, θ₂ (the switching
 /// probabilities and both covariances): θ₀ − 2αr + α²v with r = θ₁ − θ₀, v = θ₂ − 2θ₁ + θ₀
-/// and α = −|r|/|v|; `None` where α ≥ −1 (the step would be θ₂ itself) or a switching
-/// probability leaves [0, 1].
+/// and α = −|r|/|v|; `None` where α ≥ −1 (the step would be θ₂ itself), α is not finite (no
+/// curvature: v = 0) or a switching probability leaves [0, 1].
 fn squared_step(d0: &Diffusion, d1: &Diffusion, d2: &Diffusion) -> Option<Diffusion> {
     let flat = |d: &Diffusion| -> Vec<f64> {
         d.switch
@@ -435,7 +435,7 @@ fn squared_step(d0: &Diffusion, d1: &Diffusion, d2: &Diffusion) -> Option<Diffus
     let r_norm: f64 = (0..a.len()).map(|i| r(i).powi(2)).sum();
     let v_norm: f64 = (0..a.len()).map(|i| v(i).powi(2)).sum();
     let alpha = -(r_norm / v_norm).sqrt();
-    if !(alpha < -1.0) {
+    if !alpha.is_finite() || alpha >= -1.0 {
         return None;
     }
     let point: Vec<f64> = (0..a.len())
