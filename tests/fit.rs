@@ -446,6 +446,7 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
             "report/{file} written"
         );
     }
+    heatmaps_show_every_correlation(&dir.join("report"), &json);
     assert_success(&firesale_in(&dir, &["validate", "fitted.toml"]));
     assert_success(&firesale_in(
         &dir,
@@ -460,6 +461,60 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
             "run.json",
         ],
     ));
+}
+
+/// The report's correlations figure: linked from report.html, every asset named on both axes
+/// of both panels, and every correlation of both regimes printed in its cell (as shown, to
+/// two decimals).
+fn heatmaps_show_every_correlation(report: &Path, json: &serde_json::Value) {
+    let page = std::fs::read_to_string(report.join("report.html")).expect("report.html");
+    assert!(
+        page.contains("correlations.png"),
+        "report.html shows the heatmaps"
+    );
+    assert!(
+        report.join("correlations.png").is_file(),
+        "the PNG is written"
+    );
+    let svg = std::fs::read_to_string(report.join("correlations.svg")).expect("heatmap SVG");
+    let document = roxmltree::Document::parse(&svg).expect("valid SVG");
+    let texts: Vec<String> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("text"))
+        .map(|node| node.text().unwrap_or("").trim().to_string())
+        .collect();
+    let names: Vec<&str> = json["assets"]
+        .as_array()
+        .expect("assets")
+        .iter()
+        .map(|asset| asset["name"].as_str().expect("a name"))
+        .collect();
+    for name in &names {
+        let shown = texts.iter().filter(|text| text == name).count();
+        assert_eq!(shown, 4, "{name} on both axes of both panels: {texts:?}");
+    }
+    let cells: Vec<f64> = texts
+        .iter()
+        .filter(|text| text.contains('.'))
+        .filter_map(|text| text.parse().ok())
+        .collect();
+    let matrices = ["correlation_calm", "correlation_stress"].map(|key| {
+        json[key]["matrix"]
+            .as_array()
+            .expect("a matrix")
+            .iter()
+            .flat_map(|row| row.as_array().expect("a row").iter())
+            .map(|rho| rho.as_f64().expect("a number"))
+            .collect::<Vec<f64>>()
+    });
+    let expected: Vec<f64> = matrices.concat();
+    assert_eq!(cells.len(), expected.len(), "one value per cell: {texts:?}");
+    for (shown, rho) in cells.iter().zip(&expected) {
+        assert!(
+            (shown - rho).abs() <= 0.005,
+            "cell {shown} for correlation {rho}"
+        );
+    }
 }
 
 #[test]

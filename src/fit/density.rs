@@ -15,8 +15,9 @@ pub struct Emission {
     k: usize,
     /// −½·diag(C): the per-step mean of a log-return with zero drift.
     mean: Vec<f64>,
-    /// Lower Cholesky factor of S, row-major.
-    factor: Vec<f64>,
+    /// L⁻¹ for the lower Cholesky factor L of S, by columns: column j's entries i ≥ j at
+    /// `j·K + i` (so whitening is a sum of contiguous column updates, with no division).
+    inverse_columns: Vec<f64>,
     /// Log-density at the mean.
     log_peak: f64,
     /// ν, or 0 for Gaussian.
@@ -37,6 +38,16 @@ impl Emission {
         };
         let factor = cholesky(&s)?.data;
         let half_log_det: f64 = (0..k).map(|i| factor[i * k + i].ln()).sum();
+        let mut inverse_columns = vec![0.0; k * k];
+        for j in 0..k {
+            for i in j..k {
+                let dot: f64 = (j..i)
+                    .map(|m| factor[i * k + m] * inverse_columns[j * k + m])
+                    .sum();
+                let target = if i == j { 1.0 } else { 0.0 };
+                inverse_columns[j * k + i] = (target - dot) / factor[i * k + i];
+            }
+        }
         let kf = k as f64;
         let log_peak = if dof == 0 {
             -0.5 * kf * (2.0 * std::f64::consts::PI).ln() - half_log_det
@@ -50,25 +61,26 @@ impl Emission {
         Some(Emission {
             k,
             mean: (0..k).map(|i| -0.5 * covariance[i * k + i]).collect(),
-            factor,
+            inverse_columns,
             log_peak,
             dof,
         })
     }
 
-    /// δ = (r − m)ᵀ S⁻¹ (r − m), by forward substitution into `scratch` (length K).
+    /// δ = (r − m)ᵀ S⁻¹ (r − m) = |L⁻¹(r − m)|², the whitened vector L⁻¹(r − m) left in
+    /// `scratch` (length K).
     #[inline]
     pub fn distance(&self, returns: &[f64], scratch: &mut [f64]) -> f64 {
         let k = self.k;
-        let mut total = 0.0;
-        for i in 0..k {
-            let row = &self.factor[i * k..i * k + i];
-            let dot: f64 = row.iter().zip(&scratch[..i]).map(|(l, y)| l * y).sum();
-            let y = (returns[i] - self.mean[i] - dot) / self.factor[i * k + i];
-            scratch[i] = y;
-            total += y * y;
+        scratch.fill(0.0);
+        for j in 0..k {
+            let centred = returns[j] - self.mean[j];
+            let column = &self.inverse_columns[j * k + j..(j + 1) * k];
+            for (y, l) in scratch[j..].iter_mut().zip(column) {
+                *y += centred * l;
+            }
         }
-        total
+        scratch.iter().map(|y| y * y).sum()
     }
 
     /// Log-density of a step at distance δ.

@@ -182,8 +182,9 @@ pub fn fit(history: &History) -> Result<Fit> {
         }
     }
     if !jump_steps.is_empty() {
-        // The regime count and tail chosen again, now without the jumps.
-        selection = select_diffusion(&steps)?;
+        // The regime count and tail chosen again, now without the jumps, from the optima of
+        // the first selection (which the refits carry).
+        selection = select::select_again(&selection, &steps).ok_or_else(not_converged)?;
     }
     Ok(assemble(
         history,

@@ -1,7 +1,7 @@
 //! The fit's report folder (`fit --out-report DIR`), in the style of `run --out`: the price
 //! history beside the smoothed stress probability, QQ plots of each asset's standardised
 //! returns against the fitted shock distribution, and the calm and stress correlations as
-//! tables (also written as CSV).
+//! heatmaps and as tables (also written as CSV).
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -10,7 +10,7 @@ use super::history::History;
 use super::switching::{CALM, STRESS};
 use crate::report::bundle::{Block, Report, Section};
 use crate::report::chart::{Axis, Chart, Figure, Series};
-use crate::report::format::Format;
+use crate::report::format::{Format, counted};
 use crate::report::tables::{Cell, Table};
 
 /// Most points drawn per line (the history is thinned evenly beyond this).
@@ -163,6 +163,31 @@ fn qq_figures(history: &History, fit: &Fit) -> Vec<Figure> {
         .collect()
 }
 
+/// The calm and stress correlation matrices side by side as heatmaps.
+fn correlation_figure(fit: &Fit) -> Figure {
+    let names: Vec<String> = fit.assets.iter().map(|a| a.name.clone()).collect();
+    let panel = |label: &str, c: &super::CorrelationFit| Chart {
+        title: format!("{label} ({})", counted(c.sample as f64, "step")),
+        x: Axis::new("asset", Format::Number),
+        y: Axis::new("asset", Format::Number),
+        y_log: false,
+        series: vec![Series::Heatmap {
+            label: "correlation".to_string(),
+            names: names.clone(),
+            values: c.matrix.clone(),
+        }],
+    };
+    Figure {
+        name: "correlations".to_string(),
+        title: "Correlations by regime".to_string(),
+        caption: "The fitted correlation of each pair of assets' log-returns in the calm regime (left) and the stress regime (right), from blue (−1) through white (0) to red (1); the tables below give the same numbers, and summary.json their standard errors.".to_string(),
+        panels: vec![
+            panel("calm", &fit.correlation_calm),
+            panel("stress", &fit.correlation_stress),
+        ],
+    }
+}
+
 fn correlation_table(fit: &Fit, stress: bool) -> Table {
     let (label, c) = if stress {
         ("stress", &fit.correlation_stress)
@@ -208,6 +233,7 @@ pub fn report(history: &History, fit: &Fit, source: &str, summary_json: String) 
         .blocks
         .extend(qq_figures(history, fit).into_iter().map(Block::Figure));
     let correlations = Section::new("correlations", "Correlations")
+        .with(Block::Figure(correlation_figure(fit)))
         .with(Block::Table(correlation_table(fit, false)))
         .with(Block::Table(correlation_table(fit, true)));
     Report {

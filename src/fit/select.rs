@@ -32,6 +32,9 @@ pub struct Selection {
     pub tail_lr_statistic: f64,
     /// BIC of the best one- and two-regime models (None when two regimes did not fit).
     pub bic: [Option<f64>; 2],
+    /// Every EM optimum behind the choice (the Gaussian and each ν tried), for one regime and
+    /// for two: the starts for selecting again on nearly the same steps.
+    optima: [Vec<Diffusion>; 2],
 }
 
 struct Candidate {
@@ -39,13 +42,34 @@ struct Candidate {
     posterior: Posterior,
     dof_profile: Vec<(u32, f64)>,
     tail_lr_statistic: f64,
+    optima: Vec<Diffusion>,
 }
 
 /// Fits one and two regimes, each with its best tail, and keeps the one BIC prefers.
 pub fn select(steps: &Steps) -> Option<Selection> {
+    select_from(steps, [&[], &[]])
+}
+
+/// [`select`] on steps that differ from `previous`'s by a few (jumps taken out), each EM
+/// started from `previous`'s optimum for the same regime count and ν: the nearby optima that
+/// [`select`] from scratch reaches (up to EM's tolerance), in a few EM iterations instead of
+/// dozens.
+pub fn select_again(previous: &Selection, steps: &Steps) -> Option<Selection> {
+    select_from(steps, [&previous.optima[0], &previous.optima[1]])
+}
+
+fn select_from(steps: &Steps, previous: [&[Diffusion]; 2]) -> Option<Selection> {
     let n = steps.observed_count() as f64;
-    let one = fit_with_tails(steps, 1)?;
-    let two = fit_with_tails(steps, 2).filter(|c| {
+    let (one, two) = rayon::join(
+        || fit_with_tails(steps, 1, previous[0]),
+        || fit_with_tails(steps, 2, previous[1]),
+    );
+    let one = one?;
+    let optima = [
+        one.optima.clone(),
+        two.as_ref().map_or_else(Vec::new, |c| c.optima.clone()),
+    ];
+    let two = two.filter(|c| {
         let stress = c.posterior.stress_steps(steps);
         let floor = MIN_REGIME_STEPS_PER_ASSET * (steps.k + 1) as f64;
         stress >= floor && n - stress >= floor
@@ -64,6 +88,7 @@ pub fn select(steps: &Steps) -> Option<Selection> {
         dof_profile: chosen.dof_profile,
         tail_lr_statistic: chosen.tail_lr_statistic,
         bic: bics,
+        optima,
     })
 }
 
@@ -81,12 +106,21 @@ pub fn refit(previous: &Selection, steps: &Steps) -> Option<Selection> {
     })
 }
 
-/// Gaussian EM, then EM at every ν from the Gaussian fit, then the LR test.
-fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
-    let (gaussian, gaussian_post) =
-        expectation_maximisation(initial_guess(steps, regimes), steps, MAX_EM_ITERATIONS)?;
+/// Gaussian EM, then EM at every ν needed for the profile, then the LR test; each EM started
+/// from the optimum in `previous` with the same ν where there is one.
+fn fit_with_tails(steps: &Steps, regimes: usize, previous: &[Diffusion]) -> Option<Candidate> {
+    let start = previous
+        .iter()
+        .find(|d| d.dof == 0)
+        .cloned()
+        .unwrap_or_else(|| initial_guess(steps, regimes));
+    let (gaussian, gaussian_post) = expectation_maximisation(start, steps, MAX_EM_ITERATIONS)?;
     let gaussian = stress_as_the_wilder(gaussian, steps.k);
-    let profile = dof_profile(&gaussian, steps);
+    let warm: Vec<&Diffusion> = previous.iter().filter(|d| d.dof != 0).collect();
+    let profile = dof_profile(&gaussian, steps, &warm);
+    let optima = std::iter::once(gaussian.clone())
+        .chain(profile.iter().map(|(_, d, _)| d.clone()))
+        .collect();
     let mut dof_profile: Vec<(u32, f64)> = profile
         .iter()
         .map(|(dof, _, p)| (*dof, p.log_likelihood))
@@ -109,6 +143,7 @@ fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
         posterior,
         dof_profile,
         tail_lr_statistic,
+        optima,
     })
 }
 
@@ -117,8 +152,13 @@ fn fit_with_tails(steps: &Steps, regimes: usize) -> Option<Candidate> {
 const COARSE_DOF: [u32; 7] = [3, 4, 6, 9, 14, 20, 30];
 
 /// EM at each ν needed to find the best and its profile interval: the coarse grid by
-/// [`coarse_profile`], the integers around the best from the Gaussian fit.
-fn dof_profile(gaussian: &Diffusion, steps: &Steps) -> Vec<(u32, Diffusion, Posterior)> {
+/// [`coarse_profile`] (or, given `warm` optima, EM at their ν from each), the integers around
+/// the best from the Gaussian fit.
+fn dof_profile(
+    gaussian: &Diffusion,
+    steps: &Steps,
+    warm: &[&Diffusion],
+) -> Vec<(u32, Diffusion, Posterior)> {
     let fit_at = |dofs: Vec<u32>| -> Vec<(u32, Diffusion, Posterior)> {
         dofs.into_par_iter()
             .filter_map(|dof| {
@@ -130,7 +170,16 @@ fn dof_profile(gaussian: &Diffusion, steps: &Steps) -> Vec<(u32, Diffusion, Post
             })
             .collect()
     };
-    let mut profile = coarse_profile(gaussian, steps);
+    let mut profile = if warm.is_empty() {
+        coarse_profile(gaussian, steps)
+    } else {
+        warm.par_iter()
+            .filter_map(|&start| {
+                expectation_maximisation(start.clone(), steps, MAX_EM_ITERATIONS)
+                    .map(|(d, p)| (start.dof, d, p))
+            })
+            .collect()
+    };
     loop {
         let Some(best) = profile
             .iter()

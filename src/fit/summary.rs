@@ -1,9 +1,11 @@
 //! The fit in words: the warnings about what the history cannot show, and the terminal
-//! summary (every estimate with its 95% interval and sample).
+//! summary (every estimate with its 95% interval and sample, in the formats of
+//! `crate::report::format`, as the run report's terminal text).
 
 use super::Fit;
 use super::jumps::MIN_JUMPS;
-use super::uncertainty::Estimate;
+use super::uncertainty::{Estimate, Z95};
+use crate::report::format::{Format, counted};
 
 /// Below this many expected stress steps, stress estimates are loose.
 const FEW_STRESS_STEPS: f64 = 200.0;
@@ -69,87 +71,100 @@ pub fn warnings(fit: &Fit) -> Vec<String> {
     out
 }
 
-/// `value [low, high]` with enough digits for the size of the value.
-pub fn interval(e: &Estimate) -> String {
-    format!(
-        "{} [{}, {}]",
-        significant(e.value),
-        significant(e.ci95[0]),
-        significant(e.ci95[1])
-    )
+/// `value [low, high]`, the three with one number of decimals (the run report's
+/// [`Format::column`]); an interval open above reads `∞`.
+fn interval(e: &Estimate) -> String {
+    let bounded = e.ci95[1] < f64::MAX;
+    let high = if bounded { e.ci95[1] } else { e.value };
+    let texts = Format::Number.column(&[e.value, e.ci95[0], high]);
+    let high = if bounded { texts[2].as_str() } else { "∞" };
+    format!("{} [{}, {high}]", texts[0], texts[1])
 }
 
-/// Four significant digits.
-pub fn significant(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
-}
-
-/// The terminal summary.
+/// The terminal summary, its numbers in the run report's formats.
 pub fn text(fit: &Fit) -> String {
+    let count = |n: f64| Format::Count.show(n.round());
     let mut out = format!(
-        "fitted {} assets on {} rows ({} to {}, every {} h): {} steps, {} with a missing price, {} jumps, {} used for the diffusion\n",
-        fit.assets.len(),
-        fit.rows,
+        "fitted {} on {} ({} to {}, every {}): {}, {} with a missing price, {} found, {} used for the diffusion\n",
+        counted(fit.assets.len() as f64, "asset"),
+        counted(fit.rows as f64, "row"),
         fit.first_timestamp,
         fit.last_timestamp,
-        fit.step_hours,
-        fit.steps,
-        fit.incomplete_steps,
-        fit.jumps_found,
-        fit.diffusion_steps,
+        Format::Hours.show(fit.step_hours),
+        counted(fit.steps as f64, "step"),
+        count(fit.incomplete_steps as f64),
+        counted(fit.jumps_found as f64, "jump"),
+        count(fit.diffusion_steps as f64),
     );
     out += "\nestimates with 95% intervals [low, high] (observed information; ν: profile likelihood)\n";
     if fit.regimes == 2 {
         out += &format!(
-            "  regimes: two, {:.0} steps in stress; calm_to_stress_per_step {}  stress_to_calm_per_step {}  initial_stress_probability {:.3} (P(stress) at the last row)\n",
-            fit.stress_steps,
+            "  regimes: two, {} in stress; calm_to_stress_per_step {}  stress_to_calm_per_step {}  initial_stress_probability {} (P(stress) at the last row)\n",
+            counted(fit.stress_steps.round(), "step"),
             interval(&fit.calm_to_stress_per_step),
             interval(&fit.stress_to_calm_per_step),
-            fit.initial_stress_probability,
+            Format::Number.show(fit.initial_stress_probability),
         );
     } else {
         out += "  regimes: one (no stress regime found)\n";
     }
     out += &match fit.student_t_dof {
         Some(dof) => format!(
-            "  shocks: Student-t, student_t_dof {} [{}, {}] (LR statistic {:.1} against Gaussian)\n",
-            dof.value, dof.ci95[0], dof.ci95[1], fit.tail_lr_statistic
+            "  shocks: Student-t, student_t_dof {} [{}, {}] (LR statistic {} against Gaussian)\n",
+            dof.value,
+            dof.ci95[0],
+            dof.ci95[1],
+            Format::Number.show(fit.tail_lr_statistic)
         ),
         None => format!(
-            "  shocks: Gaussian (LR statistic {:.2} for Student-t, below 2.71)\n",
-            fit.tail_lr_statistic
+            "  shocks: Gaussian (LR statistic {} for Student-t, below 2.71)\n",
+            Format::Number.show(fit.tail_lr_statistic)
         ),
     };
     out += &format!(
-        "\n  {:<10} {:>12} {:>30} {:>30} {:>8}\n",
+        "\n  {:<10} {:>12} {:>26} {:>26} {:>8}\n",
         "asset", "price", "vol", "stress_vol_multiplier", "missing"
     );
     for asset in &fit.assets {
         out += &format!(
-            "  {:<10} {:>12} {:>30} {:>30} {:>8}\n",
+            "  {:<10} {:>12} {:>26} {:>26} {:>8}\n",
             asset.name,
-            significant(asset.price),
+            Format::Number.show(asset.price),
             interval(&asset.vol),
             interval(&asset.stress_vol_multiplier),
-            asset.missing_prices,
+            count(asset.missing_prices as f64),
         );
     }
     for (label, c) in [
         ("calm", &fit.correlation_calm),
         ("stress", &fit.correlation_stress),
     ] {
-        out += &format!("\n  {label} correlation (± 1.96 se), {} steps\n", c.sample);
-        for (i, row) in c.matrix.iter().enumerate() {
-            out += &format!("  {:<10}", fit.assets[i].name);
-            for (j, rho) in row.iter().enumerate() {
+        out += &format!(
+            "\n  {label} correlation (± 1.96 se), {}\n",
+            counted(c.sample as f64, "step")
+        );
+        // One column format for the correlations off the diagonal (which reads 1), one for
+        // their margins.
+        let k = c.matrix.len();
+        let off: Vec<(usize, usize)> = (0..k)
+            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+            .collect();
+        let values =
+            Format::Number.column(&off.iter().map(|&(i, j)| c.matrix[i][j]).collect::<Vec<_>>());
+        let margins = Format::Number.column(
+            &off.iter()
+                .map(|&(i, j)| Z95 * c.se[i][j])
+                .collect::<Vec<_>>(),
+        );
+        for (i, asset) in fit.assets.iter().enumerate() {
+            out += &format!("  {:<10}", asset.name);
+            for j in 0..k {
+                // Row i's entries off the diagonal are off[i·(k − 1)..], j past i one back.
+                let at = i * (k - 1) + j - usize::from(j > i);
                 out += &if i == j {
                     format!(" {:>13}", "1")
                 } else {
-                    format!(" {:>6.3}±{:<6.3}", rho, 1.96 * c.se[i][j])
+                    format!(" {:>6}±{:<6}", values[at], margins[at])
                 };
             }
             out += "\n";
@@ -158,8 +173,8 @@ pub fn text(fit: &Fit) -> String {
     match &fit.jump {
         Some(jump) => {
             out += &format!(
-                "\n  jump type from {} jumps: intensity_per_year {}  mean {}  stdev {}\n  loadings:",
-                fit.jumps_found,
+                "\n  jump type from {}: intensity_per_year {}  mean {}  stdev {}\n  loadings:",
+                counted(fit.jumps_found as f64, "jump"),
                 interval(&jump.intensity_per_year),
                 interval(&jump.mean),
                 interval(&jump.stdev),
@@ -171,7 +186,12 @@ pub fn text(fit: &Fit) -> String {
             }
             out += "\n";
         }
-        None => out += &format!("\n  no jump type ({} jumps found)\n", fit.jumps_found),
+        None => {
+            out += &format!(
+                "\n  no jump type ({} found)\n",
+                counted(fit.jumps_found as f64, "jump")
+            )
+        }
     }
     if !fit.warnings.is_empty() {
         out += "\nwarnings\n";

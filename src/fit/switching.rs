@@ -124,13 +124,29 @@ fn one_step_ahead(d: &Diffusion, filtered: [f64; 2]) -> [f64; 2] {
     ]
 }
 
-fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
+/// The Hamilton filter; with `keep`, every step's probabilities and distances are kept for the
+/// smoother and the M-step. With `cached` (only without `keep`), a regime whose covariance and
+/// ν are those of the cached diffusion takes its log-densities from the cache.
+fn run_filter(
+    d: &Diffusion,
+    steps: &Steps,
+    keep: bool,
+    cached: Option<&Densities>,
+) -> Option<Filtered> {
     let k = steps.k;
     let emissions = d.emissions(k)?;
     let regimes = d.regimes;
+    let reuse: [Option<&[[f64; 2]]>; 2] = std::array::from_fn(|s| {
+        cached
+            .filter(|c| {
+                !keep && c.diffusion.dof == d.dof && c.diffusion.covariance[s] == d.covariance[s]
+            })
+            .map(|c| c.log_f.as_slice())
+    });
     let stationary = d.stationary_stress();
     let mut predicted_now = [1.0 - stationary, stationary];
     let mut scratch = vec![0.0; k];
+    let mut scale = LogProduct(1.0);
     let capacity = if keep { steps.len() } else { 0 };
     let mut out = Filtered {
         log_likelihood: 0.0,
@@ -145,19 +161,30 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
             let row = steps.row(t);
             let mut log_f = [f64::NEG_INFINITY; 2];
             for s in 0..regimes {
-                distance[s] = emissions[s].distance(row, &mut scratch);
-                log_f[s] = emissions[s].log_density(distance[s]);
+                log_f[s] = match reuse[s] {
+                    Some(log_f) => log_f[t][s],
+                    None => {
+                        distance[s] = emissions[s].distance(row, &mut scratch);
+                        emissions[s].log_density(distance[s])
+                    }
+                };
             }
-            let top = log_f[0].max(log_f[1]);
-            let a = [
-                predicted_now[0] * (log_f[0] - top).exp(),
-                predicted_now[1] * (log_f[1] - top).exp(),
-            ];
+            let (high, low) = if log_f[CALM] >= log_f[STRESS] {
+                (CALM, STRESS)
+            } else {
+                (STRESS, CALM)
+            };
+            let mut a = [0.0; 2];
+            a[high] = predicted_now[high];
+            if regimes == 2 {
+                a[low] = predicted_now[low] * (log_f[low] - log_f[high]).exp();
+            }
             let total = a[0] + a[1];
             if total.is_nan() || total <= 0.0 {
                 return None;
             }
-            out.log_likelihood += total.ln() + top;
+            out.log_likelihood += log_f[high];
+            scale.push(total, &mut out.log_likelihood);
             filtered = [a[0] / total, a[1] / total];
         }
         if keep {
@@ -167,18 +194,81 @@ fn run_filter(d: &Diffusion, steps: &Steps, keep: bool) -> Option<Filtered> {
         }
         predicted_now = one_step_ahead(d, filtered);
     }
+    scale.flush(&mut out.log_likelihood);
     out.log_likelihood.is_finite().then_some(out)
+}
+
+/// Σ ln(totalₜ) with one logarithm per run of steps instead of one per step: the totals (each
+/// in (0, 1]) are multiplied until the product nears the bottom of f64's range.
+struct LogProduct(f64);
+
+impl LogProduct {
+    /// Below this the product is taken into the sum (far above f64's smallest normal).
+    const FLOOR: f64 = 1e-100;
+
+    fn push(&mut self, total: f64, sum: &mut f64) {
+        if total < Self::FLOOR {
+            *sum += total.ln();
+            return;
+        }
+        self.0 *= total;
+        if self.0 < Self::FLOOR {
+            self.flush(sum);
+        }
+    }
+
+    fn flush(&mut self, sum: &mut f64) {
+        *sum += self.0.ln();
+        self.0 = 1.0;
+    }
 }
 
 /// The log-likelihood of the observed steps, or `None` where a covariance is not positive
 /// definite.
 pub fn log_likelihood(d: &Diffusion, steps: &Steps) -> Option<f64> {
-    run_filter(d, steps, false).map(|f| f.log_likelihood)
+    run_filter(d, steps, false, None).map(|f| f.log_likelihood)
+}
+
+/// Every observed step's log-density in each regime of one diffusion, kept so that the
+/// likelihood of a diffusion near it (one parameter nudged, for the observed information)
+/// recomputes only the regimes whose covariance differs.
+pub struct Densities {
+    diffusion: Diffusion,
+    log_f: Vec<[f64; 2]>,
+}
+
+impl Densities {
+    /// `None` where a covariance of `d` is not positive definite.
+    pub fn new(d: &Diffusion, steps: &Steps) -> Option<Self> {
+        let emissions = d.emissions(steps.k)?;
+        let mut scratch = vec![0.0; steps.k];
+        let log_f = (0..steps.len())
+            .map(|t| {
+                std::array::from_fn(|s| {
+                    if steps.observed[t] && s < d.regimes {
+                        emissions[s].log_density(emissions[s].distance(steps.row(t), &mut scratch))
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                })
+            })
+            .collect();
+        Some(Densities {
+            diffusion: d.clone(),
+            log_f,
+        })
+    }
+
+    /// [`log_likelihood`] of `d`, reusing the densities of every regime `d` shares with the
+    /// cached diffusion.
+    pub fn log_likelihood(&self, d: &Diffusion, steps: &Steps) -> Option<f64> {
+        run_filter(d, steps, false, Some(self)).map(|f| f.log_likelihood)
+    }
 }
 
 /// Filter, then Kim's smoother.
 pub fn posterior(d: &Diffusion, steps: &Steps) -> Option<Posterior> {
-    let f = run_filter(d, steps, true)?;
+    let f = run_filter(d, steps, true, None)?;
     let n = steps.len();
     let mut smoothed = vec![[1.0, 0.0]; n];
     let mut transitions = [[0.0; 2]; 2];
@@ -262,10 +352,10 @@ fn maximise(d: &Diffusion, steps: &Steps, post: &Posterior) -> Diffusion {
             for (c, (r, m)) in centred.iter_mut().zip(steps.row(t).iter().zip(&mean)) {
                 *c = r - m;
             }
-            for i in 0..k {
-                let wi = w * centred[i];
-                for j in 0..=i {
-                    sum[i * k + j] += wi * centred[j];
+            for (i, &ci) in centred.iter().enumerate() {
+                let wi = w * ci;
+                for (cell, &cj) in sum[i * k..=i * k + i].iter_mut().zip(&centred) {
+                    *cell += wi * cj;
                 }
             }
         }
@@ -288,8 +378,11 @@ fn maximise(d: &Diffusion, steps: &Steps, post: &Posterior) -> Diffusion {
 /// Stop when an EM iteration gains less log-likelihood than this.
 const TOLERANCE: f64 = 1e-9;
 
-/// EM from `start` until the log-likelihood stops rising (or `max_iterations`); `None` when a
-/// regime collapses (its covariance stops being positive definite).
+/// EM from `start` until the log-likelihood stops rising (or `max_iterations` M-steps); `None`
+/// when a regime collapses (its covariance stops being positive definite). Accelerated by
+/// SQUAREM (Varadhan and Roland 2008): each round takes two EM steps and tries the
+/// extrapolation [`squared_step`] through them, kept only where its likelihood is at least
+/// that of the second EM step, so the likelihood never falls and the fixed point is EM's.
 pub fn expectation_maximisation(
     start: Diffusion,
     steps: &Steps,
@@ -297,11 +390,23 @@ pub fn expectation_maximisation(
 ) -> Option<(Diffusion, Posterior)> {
     let mut d = start;
     let mut post = posterior(&d, steps)?;
-    for _ in 0..max_iterations {
-        let next = maximise(&d, steps, &post);
-        let Some(next_post) = posterior(&next, steps) else {
+    let mut iterations = 0;
+    while iterations < max_iterations {
+        let one = maximise(&d, steps, &post);
+        let Some(one_post) = posterior(&one, steps) else {
             break;
         };
+        let two = maximise(&one, steps, &one_post);
+        iterations += 2;
+        let Some(two_post) = posterior(&two, steps) else {
+            d = one;
+            post = one_post;
+            break;
+        };
+        let squared = squared_step(&d, &one, &two)
+            .and_then(|x| posterior(&x, steps).map(|p| (x, p)))
+            .filter(|(_, p)| p.log_likelihood >= two_post.log_likelihood);
+        let (next, next_post) = squared.unwrap_or((two, two_post));
         let gain = next_post.log_likelihood - post.log_likelihood;
         d = next;
         post = next_post;
@@ -310,6 +415,41 @@ pub fn expectation_maximisation(
         }
     }
     Some((d, post))
+}
+
+/// SQUAREM's step (scheme S3) from three successive EM points θ₀, θ₁, θ₂ (the switching
+/// probabilities and both covariances): θ₀ − 2αr + α²v with r = θ₁ − θ₀, v = θ₂ − 2θ₁ + θ₀
+/// and α = −|r|/|v|; `None` where α ≥ −1 (the step would be θ₂ itself), α is not finite (no
+/// curvature: v = 0) or a switching probability leaves [0, 1].
+fn squared_step(d0: &Diffusion, d1: &Diffusion, d2: &Diffusion) -> Option<Diffusion> {
+    let flat = |d: &Diffusion| -> Vec<f64> {
+        d.switch
+            .iter()
+            .chain(d.covariance.iter().flatten())
+            .copied()
+            .collect()
+    };
+    let (a, b, c) = (flat(d0), flat(d1), flat(d2));
+    let r = |i: usize| b[i] - a[i];
+    let v = |i: usize| c[i] - 2.0 * b[i] + a[i];
+    let r_norm: f64 = (0..a.len()).map(|i| r(i).powi(2)).sum();
+    let v_norm: f64 = (0..a.len()).map(|i| v(i).powi(2)).sum();
+    let alpha = -(r_norm / v_norm).sqrt();
+    if !alpha.is_finite() || alpha >= -1.0 {
+        return None;
+    }
+    let point: Vec<f64> = (0..a.len())
+        .map(|i| a[i] - 2.0 * alpha * r(i) + alpha * alpha * v(i))
+        .collect();
+    let mut out = d2.clone();
+    out.switch.copy_from_slice(&point[..2]);
+    let k2 = d2.covariance[CALM].len();
+    out.covariance[CALM].copy_from_slice(&point[2..2 + k2]);
+    out.covariance[STRESS].copy_from_slice(&point[2 + k2..]);
+    out.switch
+        .iter()
+        .all(|p| (0.0..=1.0).contains(p))
+        .then_some(out)
 }
 
 /// A start for EM: one regime from the sample covariance; two regimes by splitting the steps

@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::switching::{CALM, Diffusion, STRESS, Steps, log_likelihood};
+use super::switching::{CALM, Densities, Diffusion, STRESS, Steps};
 use crate::model::Matrix;
 use crate::scenario::linalg::cholesky;
 
@@ -70,15 +70,20 @@ fn nudged_all(d: &Diffusion, k: usize, moves: &[(Param, f64)]) -> Diffusion {
 /// forward differences of the log-likelihood: H_ij ≈ (ℓ(+i+j) − ℓ(+i) − ℓ(+j) + ℓ)/(h²),
 /// H_ii by central differences. Returns each parameter's standard error, or `None` when the
 /// information is not positive definite there.
-fn block_errors(d: &Diffusion, steps: &Steps, centre: f64, block: &[Param]) -> Option<Vec<f64>> {
+fn block_errors(
+    d: &Diffusion,
+    steps: &Steps,
+    (base, centre): (&Densities, f64),
+    block: &[Param],
+) -> Option<Vec<f64>> {
     let k = steps.k;
     let p = block.len();
     let h = STEP;
     let single: Vec<Option<(f64, f64)>> = block
         .par_iter()
         .map(|&param| {
-            let up = log_likelihood(&nudged(d, k, param, h), steps)?;
-            let down = log_likelihood(&nudged(d, k, param, -h), steps)?;
+            let up = base.log_likelihood(&nudged(d, k, param, h), steps)?;
+            let down = base.log_likelihood(&nudged(d, k, param, -h), steps)?;
             Some((up, down))
         })
         .collect();
@@ -86,7 +91,9 @@ fn block_errors(d: &Diffusion, steps: &Steps, centre: f64, block: &[Param]) -> O
     let pairs: Vec<(usize, usize)> = (0..p).flat_map(|i| (0..i).map(move |j| (i, j))).collect();
     let joint: Vec<Option<f64>> = pairs
         .par_iter()
-        .map(|&(i, j)| log_likelihood(&nudged_all(d, k, &[(block[i], h), (block[j], h)]), steps))
+        .map(|&(i, j)| {
+            base.log_likelihood(&nudged_all(d, k, &[(block[i], h), (block[j], h)]), steps)
+        })
         .collect();
     let mut information = vec![0.0; p * p];
     for (i, (up, down)) in single.iter().enumerate() {
@@ -157,11 +164,16 @@ fn nudged(d: &Diffusion, k: usize, param: Param, h: f64) -> Diffusion {
 
 /// Standard error of the parameter in the units it is nudged in (relative for scales and
 /// probabilities, absolute for correlations); NaN when the curvature is not negative.
-fn standard_error(d: &Diffusion, steps: &Steps, centre: f64, param: Param) -> f64 {
+fn standard_error(
+    d: &Diffusion,
+    steps: &Steps,
+    (base, centre): (&Densities, f64),
+    param: Param,
+) -> f64 {
     let mut h = STEP;
     for _ in 0..4 {
-        let up = log_likelihood(&nudged(d, steps.k, param, h), steps);
-        let down = log_likelihood(&nudged(d, steps.k, param, -h), steps);
+        let up = base.log_likelihood(&nudged(d, steps.k, param, h), steps);
+        let down = base.log_likelihood(&nudged(d, steps.k, param, -h), steps);
         if let (Some(up), Some(down)) = (up, down) {
             let curvature = -(up - 2.0 * centre + down) / (h * h);
             return if curvature > 0.0 {
@@ -190,7 +202,6 @@ pub struct DiffusionErrors {
 
 pub fn diffusion_errors(d: &Diffusion, steps: &Steps) -> DiffusionErrors {
     let k = steps.k;
-    let centre = log_likelihood(d, steps).unwrap_or(f64::NAN);
     let mut block = Vec::new();
     if d.regimes == 2 {
         block.extend([Param::Switch(0), Param::Switch(1)]);
@@ -213,12 +224,18 @@ pub fn diffusion_errors(d: &Diffusion, steps: &Steps) -> DiffusionErrors {
         multiplier_relative: vec![f64::NAN; k],
         correlation: [vec![0.0; k * k], vec![0.0; k * k]],
     };
+    // A fitted diffusion's covariances are positive definite; were they not, no curvature.
+    let Some(base) = Densities::new(d, steps) else {
+        return out;
+    };
+    let centre = base.log_likelihood(d, steps).unwrap_or(f64::NAN);
+    let base = (&base, centre);
     // The block jointly; should its information not be positive definite, each on its own.
-    match block_errors(d, steps, centre, &block) {
+    match block_errors(d, steps, base, &block) {
         Some(errors) => record(&mut out, d, k, block.into_iter().zip(errors)),
         None => params.extend(block),
     }
-    finish(out, d, steps, centre, params)
+    finish(out, d, steps, base, params)
 }
 
 /// Adds the conditional standard errors of `params` and returns the whole set.
@@ -226,13 +243,13 @@ fn finish(
     mut out: DiffusionErrors,
     d: &Diffusion,
     steps: &Steps,
-    centre: f64,
+    base: (&Densities, f64),
     params: Vec<Param>,
 ) -> DiffusionErrors {
     let k = steps.k;
     let errors: Vec<f64> = params
         .par_iter()
-        .map(|&p| standard_error(d, steps, centre, p))
+        .map(|&p| standard_error(d, steps, base, p))
         .collect();
     record(&mut out, d, k, params.into_iter().zip(errors));
     if d.regimes == 1 {

@@ -2,7 +2,8 @@
 //! PNG (raster, inlined in report.html). A [`Figure`] is one image of side-by-side [`Chart`]
 //! panels; every chart of a report (distributions, tail curves, timelines, fan charts,
 //! parameter sweeps) is made of lines, shaded bands, bars and marker lines on two axes, so
-//! one drawing routine serves them all and both backends.
+//! one drawing routine serves them all and both backends. A correlation matrix is drawn as a
+//! [`Series::Heatmap`], alone in its panel.
 //!
 //! Every legend sits in a strip under its panel, never over the data. The PNG is the SVG
 //! rasterised by resvg, with DejaVu Sans compiled into the binary (`assets/fonts/`) and shaped
@@ -16,6 +17,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::format::Format;
 use crate::{Error, Result};
@@ -115,6 +117,15 @@ pub enum Series {
         color: usize,
         shade: f64,
     },
+    /// A grid of coloured cells, `values[row][column]` with `names` along both axes (rows top
+    /// to bottom, columns left to right), on a diverging scale from −1 (blue) through 0
+    /// (white) to 1 (red), each cell's value printed in it: a correlation matrix. Drawn alone
+    /// in its panel (the panel's axes are not used), with the colour scale as its legend.
+    Heatmap {
+        label: String,
+        names: Vec<String>,
+        values: Vec<Vec<f64>>,
+    },
 }
 
 impl Series {
@@ -124,7 +135,8 @@ impl Series {
             | Series::Band { label, .. }
             | Series::Bars { label, .. }
             | Series::Marker { label, .. }
-            | Series::Spans { label, .. } => label,
+            | Series::Spans { label, .. }
+            | Series::Heatmap { label, .. } => label,
         }
     }
 }
@@ -261,6 +273,7 @@ impl Frame {
                 }
                 Series::Marker { x, .. } => xs.push(*x),
                 Series::Spans { spans, .. } => xs.extend(spans.iter().flat_map(|s| [s.0, s.1])),
+                Series::Heatmap { .. } => {}
             }
         }
         let y_plotted: Vec<f64> = ys.iter().filter_map(|&y| plot_y(chart.y_log, y)).collect();
@@ -377,7 +390,14 @@ fn draw_chart<DB: DrawingBackend>(
     chart: &Chart,
     title: Option<&str>,
 ) -> DrawResult<DB> {
-    const MARGIN: u32 = 14;
+    if let Some(Series::Heatmap {
+        label,
+        names,
+        values,
+    }) = chart.series.first()
+    {
+        return draw_heatmap(area, title, label, names, values);
+    }
     let labelled: Vec<&Series> = chart
         .series
         .iter()
@@ -441,6 +461,113 @@ fn draw_chart<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Margin around a chart's plot area, px.
+const MARGIN: u32 = 14;
+
+/// Colour of a correlation on the diverging scale: blue at −1, white at 0, red at 1
+/// (the ends of the palette's blue and red).
+fn diverging(value: f64) -> RGBColor {
+    let end = if value < 0.0 { PALETTE[0] } else { PALETTE[3] };
+    tint(end, value.abs().min(1.0))
+}
+
+/// A [`Series::Heatmap`]: the square cells, the names left of the rows and under the columns,
+/// and a strip under them showing the colour scale from −1 to 1.
+fn draw_heatmap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: Option<&str>,
+    label: &str,
+    names: &[String],
+    values: &[Vec<f64>],
+) -> DrawResult<DB> {
+    const SCALE_HEIGHT: i32 = 14;
+    let area = match title {
+        Some(title) => area.titled(title, (FONT, 18))?,
+        None => area.clone(),
+    };
+    let n = names.len().max(1) as i32;
+    let (width, height) = area.dim_in_pixel();
+    let font = TextStyle::from((FONT, SMALL_TEXT).into_font());
+    let name_width = names
+        .iter()
+        .filter_map(|name| area.estimate_text_size(name, &font).ok())
+        .map(|(w, _)| w as i32)
+        .max()
+        .unwrap_or(0)
+        + 8;
+    let below = 2 * LEGEND_ROW as i32 + SCALE_HEIGHT + 8;
+    let cell = ((width as i32 - 2 * MARGIN as i32 - name_width) / n)
+        .min((height as i32 - MARGIN as i32 - below) / n)
+        .max(1);
+    let left = (width as i32 - name_width - n * cell) / 2 + name_width;
+    let top = MARGIN as i32;
+    let anchored = |h, v| font.clone().pos(Pos::new(h, v));
+    // Values in the cells: smaller type when the cells are (many assets).
+    let value_font =
+        TextStyle::from((FONT, (cell / 3).clamp(8, SMALL_TEXT as i32) as u32).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Center));
+    let shown: Vec<f64> = values.iter().flatten().copied().collect();
+    let texts = Format::Number.column(&shown);
+    for (row, cells) in values.iter().enumerate() {
+        for (column, &value) in cells.iter().enumerate() {
+            let (x, y) = (left + column as i32 * cell, top + row as i32 * cell);
+            area.draw(&Rectangle::new(
+                [(x, y), (x + cell, y + cell)],
+                diverging(value).filled(),
+            ))?;
+            area.draw(&Rectangle::new(
+                [(x, y), (x + cell, y + cell)],
+                WHITE.stroke_width(1),
+            ))?;
+            let ink = if value.abs() > 0.6 { WHITE } else { BLACK };
+            area.draw_text(
+                &texts[row * cells.len() + column],
+                &value_font.color(&ink),
+                (x + cell / 2, y + cell / 2),
+            )?;
+        }
+    }
+    for (i, name) in names.iter().enumerate() {
+        let middle = i as i32 * cell + cell / 2;
+        area.draw_text(
+            name,
+            &anchored(HPos::Right, VPos::Center),
+            (left - 6, top + middle),
+        )?;
+        area.draw_text(
+            name,
+            &anchored(HPos::Center, VPos::Top),
+            (left + middle, top + n * cell + 6),
+        )?;
+    }
+    // The scale: −1 to 1 across the grid's width, labelled at its ends and middle.
+    let scale_top = top + n * cell + LEGEND_ROW as i32 + 6;
+    let span = n * cell;
+    const STRIPES: i32 = 40;
+    for stripe in 0..STRIPES {
+        let value = -1.0 + 2.0 * (f64::from(stripe) + 0.5) / f64::from(STRIPES);
+        let from = left + span * stripe / STRIPES;
+        let to = left + span * (stripe + 1) / STRIPES;
+        area.draw(&Rectangle::new(
+            [(from, scale_top), (to, scale_top + SCALE_HEIGHT)],
+            diverging(value).filled(),
+        ))?;
+    }
+    for (value, at) in [(-1.0, left), (0.0, left + span / 2), (1.0, left + span)] {
+        area.draw_text(
+            &Format::Number.tick(value),
+            &anchored(HPos::Center, VPos::Top),
+            (at, scale_top + SCALE_HEIGHT + 3),
+        )?;
+    }
+    area.draw_text(
+        label,
+        &anchored(HPos::Right, VPos::Center),
+        (left - 6, scale_top + SCALE_HEIGHT / 2),
+    )?;
+    Ok(())
+}
+
 /// The legend's sample of `series`, `SWATCH` px wide, centred on the row at `y`.
 fn draw_swatch<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -465,6 +592,7 @@ fn draw_swatch<DB: DrawingBackend>(
             let fill = PALETTE[color % PALETTE.len()].mix(0.75).filled();
             area.draw(&Rectangle::new([(x, y - 6), (x + SWATCH, y + 6)], fill))
         }
+        Series::Heatmap { .. } => Ok(()),
         Series::Marker { color, .. } => {
             let style = PALETTE[color % PALETTE.len()].stroke_width(2);
             let middle = x + SWATCH / 2;
@@ -546,6 +674,7 @@ fn draw_series<'a, DB: DrawingBackend + 'a>(
                 Rectangle::new([(from, frame.y.start), (to, frame.y.end)], fill)
             }))?;
         }
+        Series::Heatmap { .. } => {}
     }
     Ok(())
 }
