@@ -11,6 +11,7 @@
 //!   target metric against the shock scale over the search's paths (the found scale marked).
 
 use super::calibrate::report::{CalibrationReport, value_text};
+use super::input;
 use super::path::{AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord};
 use super::replay::{ReplayReport, steps_table};
 use super::reverse::{Reverse, ReverseReport};
@@ -335,7 +336,7 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
             shock.join(", "),
             report.steps,
             Format::Hours.show(report.step_hours),
-            report.regime,
+            input::name(&report.regime),
             target.expression
         ),
         warnings: rounds_warning(report.system.as_ref().is_some_and(|s| s.rounds_exhausted)),

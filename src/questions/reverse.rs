@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
-use super::input::{asset_index, parse_amount, unknown};
+use super::input::{self, Regime, asset_index, parse_amount, unknown};
 use super::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
 };
@@ -160,7 +160,7 @@ pub struct Problem {
     /// Simple return per asset at scale 1 (0 for assets not in the shock).
     pub direction: Vec<f64>,
     pub target: Target,
-    pub stress: bool,
+    pub regime: Regime,
     /// Largest scale searched.
     pub max_scale: f64,
     /// Steps in the path: one day.
@@ -173,16 +173,11 @@ impl Problem {
         model: &Model,
         shock: &str,
         target: &str,
-        regime: &str,
+        regime: Regime,
         max_scale: Option<f64>,
     ) -> Result<Problem> {
         let direction = parse_shock(shock, model)?;
         let target = Target::parse(target, model)?;
-        let stress = match regime {
-            "calm" => false,
-            "stress" => true,
-            other => return Err(unknown("--regime", "regime", other, &["calm", "stress"])),
-        };
         let largest_fall = direction.iter().fold(0.0_f64, |m, r| m.max(-r));
         let largest_move = direction.iter().fold(0.0_f64, |m, r| m.max(r.abs()));
         let max_scale = match max_scale {
@@ -198,7 +193,7 @@ impl Problem {
         Ok(Problem {
             direction,
             target,
-            stress,
+            regime,
             max_scale,
             steps: ((24.0 / model.step_hours).ceil() as usize).max(1),
         })
@@ -211,7 +206,7 @@ impl Problem {
             *log_return = (ret * scale).ln_1p();
         }
         GivenPath {
-            stress: vec![self.stress; self.steps],
+            stress: vec![self.regime.is_stress(); self.steps],
             log_returns,
         }
     }
@@ -383,7 +378,7 @@ pub struct ReverseReport {
     pub target: Target,
     /// The direction: simple return per named asset at scale 1.
     pub shock: Named<f64>,
-    pub regime: &'static str,
+    pub regime: Regime,
     /// Steps of the path (one day) and their length.
     pub steps: usize,
     pub step_hours: f64,
@@ -493,7 +488,7 @@ impl ReverseReport {
                     .map(|(asset, ret)| (asset.name.clone(), *ret))
                     .collect(),
             ),
-            regime: if problem.stress { "stress" } else { "calm" },
+            regime: problem.regime,
             steps: problem.steps,
             step_hours: model.step_hours,
             max_scale: problem.max_scale,
@@ -532,7 +527,7 @@ impl ReverseReport {
                 .join(", "),
             self.steps,
             Format::Hours.show(self.step_hours),
-            self.regime,
+            input::name(&self.regime),
             self.target.expression
         );
         let _ = writeln!(out, "\n{}", self.message);
