@@ -243,8 +243,15 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
         report.message
     );
 
-    let never =
-        Problem::new(&m, "book", Param::Leverage, "var99<=-1e6", (None, None), 0.01).expect("valid");
+    let never = Problem::new(
+        &m,
+        "book",
+        Param::Leverage,
+        "var99<=-1e6",
+        (None, None),
+        0.01,
+    )
+    .expect("valid");
     let calibration = search(&m, &never);
     assert_eq!(calibration.outcome, Outcome::Nowhere);
     let report = CalibrationReport::new(&m, &never, &calibration, &cpu(), 0.0);

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::signals::StopSignals;
 use super::emit;
+use super::signals::StopSignals;
 use firesale::Result;
 use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::engine::metrics::RunTotals;

@@ -171,14 +171,16 @@ pub fn calibrate(report: &CalibrationReport) -> Report {
     trials.column("meets", "Meets the target", Format::Number);
     trials.column("seconds", "Seconds", Format::Number);
     for trial in &report.trials {
-        trials.row(vec![
-            trial.value.into(),
-            trial.metric.value.into(),
-            trial.metric.ci95[0].into(),
-            trial.metric.ci95[1].into(),
-            if trial.meets { "yes" } else { "no" }.into(),
-            trial.seconds.into(),
-        ]);
+        trials
+            .row(vec![
+                trial.value.into(),
+                trial.metric.value.into(),
+                trial.metric.ci95[0].into(),
+                trial.metric.ci95[1].into(),
+                if trial.meets { "yes" } else { "no" }.into(),
+                trial.seconds.into(),
+            ])
+            .expect("a cell per column");
     }
     let mut sorted: Vec<_> = report.trials.iter().collect();
     sorted.sort_by(|a, b| a.value.total_cmp(&b.value));
@@ -285,7 +287,7 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
                 optional(at.map(|a| a.price)),
             ]);
         }
-        levels.row(row);
+        levels.row(row).expect("a cell per column");
     }
     sections.push(Section::new("key-levels", "Key price levels").with(Block::Table(levels)));
     if !answer.points.is_empty() {
@@ -295,7 +297,9 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
         search.column("scale", "Scale", Format::Number);
         search.column("metric", target.metric, target.unit());
         for &(scale, metric) in &answer.points {
-            search.row(vec![scale.into(), metric.into()]);
+            search
+                .row(vec![scale.into(), metric.into()])
+                .expect("a cell per column");
         }
         let figure = metric_against(
             Sweep {
@@ -451,21 +455,23 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     let mut by_loss: Vec<_> = cohorts.0.iter().collect();
     by_loss.sort_by(|a, b| b.1.loss.total_cmp(&a.1.loss));
     for (name, c) in by_loss {
-        table.row(vec![
-            name.as_str().into(),
-            c.kind.as_str().into(),
-            c.initial_equity.into(),
-            c.loss.into(),
-            c.liquidated_notional.into(),
-            c.accounts_liquidated.into(),
-            c.bad_debt.into(),
-            optional(c.first_liquidation_step.map(f64::from)),
-            (c.buckets_liquidated as f64).into(),
-            (c.buckets as f64).into(),
-            c.net_flow.into(),
-            c.peak_24h_liquidated_notional.into(),
-            c.peak_24h_selling.into(),
-        ]);
+        table
+            .row(vec![
+                name.as_str().into(),
+                c.kind.as_str().into(),
+                c.initial_equity.into(),
+                c.loss.into(),
+                c.liquidated_notional.into(),
+                c.accounts_liquidated.into(),
+                c.bad_debt.into(),
+                optional(c.first_liquidation_step.map(f64::from)),
+                (c.buckets_liquidated as f64).into(),
+                (c.buckets as f64).into(),
+                c.net_flow.into(),
+                c.peak_24h_liquidated_notional.into(),
+                c.peak_24h_selling.into(),
+            ])
+            .expect("a cell per column");
     }
     table.view(
         "Losses and liquidations per cohort, largest loss first",
@@ -502,17 +508,19 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
     moves.column("max_drawdown", "Max drawdown", Format::Percent);
     moves.column("peak_impact_return", "Peak impact", Format::Percent);
     for (name, a) in &assets.0 {
-        moves.row(vec![
-            name.as_str().into(),
-            a.initial_price.into(),
-            a.final_price.into(),
-            a.return_.into(),
-            a.exogenous_return.into(),
-            a.impact_return.into(),
-            optional(a.amplification),
-            a.max_drawdown.into(),
-            a.peak_impact_return.into(),
-        ]);
+        moves
+            .row(vec![
+                name.as_str().into(),
+                a.initial_price.into(),
+                a.final_price.into(),
+                a.return_.into(),
+                a.exogenous_return.into(),
+                a.impact_return.into(),
+                optional(a.amplification),
+                a.max_drawdown.into(),
+                a.peak_impact_return.into(),
+            ])
+            .expect("a cell per column");
     }
     Section::new("outcomes", "Cohorts and assets")
         .with(Block::Text(
@@ -535,14 +543,16 @@ fn cascade_table(events: &[LiquidationEvent]) -> Table {
     table.column("notional", "Notional", Format::Usd);
     table.column("accounts", "Accounts", Format::Count);
     for e in events {
-        table.row(vec![
-            f64::from(e.step).into(),
-            f64::from(e.round).into(),
-            e.cohort.as_str().into(),
-            (e.buckets as f64).into(),
-            e.notional.into(),
-            e.accounts.into(),
-        ]);
+        table
+            .row(vec![
+                f64::from(e.step).into(),
+                f64::from(e.round).into(),
+                e.cohort.as_str().into(),
+                (e.buckets as f64).into(),
+                e.notional.into(),
+                e.accounts.into(),
+            ])
+            .expect("a cell per column");
     }
     table
 }

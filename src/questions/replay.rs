@@ -272,7 +272,7 @@ pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
             step.liquidated_notional_usd.iter().sum::<f64>().into(),
             f64::from(step.cascade_rounds).into(),
         ]);
-        table.row(row);
+        table.row(row).expect("a cell per column");
     }
     table
 }

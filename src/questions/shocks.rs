@@ -97,7 +97,10 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
                 Column::Regime => {
                     stress = Regime::from_str(field, false)
                         .map_err(|_| {
-                            at(format!("regime '{field}': valid: {}", input::names::<Regime>().join(", ")))
+                            at(format!(
+                                "regime '{field}': valid: {}",
+                                input::names::<Regime>().join(", ")
+                            ))
                         })?
                         .is_stress();
                 }
