@@ -17,7 +17,7 @@ use super::replay::{ReplayReport, steps_table};
 use super::reverse::{Reverse, ReverseReport};
 use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
-use crate::report::bundle::{Block, Report, Section, unique_slugs};
+use crate::report::bundle::{Block, Report, Section, fact, unique_slugs};
 use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
 use crate::report::summary::Named;
@@ -141,16 +141,24 @@ pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Repo
         summary_json: Some(report.to_json()),
         sections: vec![
             Section::new("system", "The market").with(Block::Facts(vec![
-                fact("Liquidated notional", Format::Usd, s.liquidated_notional),
-                fact("Accounts liquidated", Format::Count, s.accounts_liquidated),
-                fact("Bad debt", Format::Usd, s.bad_debt),
-                fact("Forced selling", Format::Usd, s.forced_selling),
+                fact(
+                    "Liquidated notional",
+                    Format::Usd.show(s.liquidated_notional),
+                ),
+                fact(
+                    "Accounts liquidated",
+                    Format::Count.show(s.accounts_liquidated),
+                ),
+                fact("Bad debt", Format::Usd.show(s.bad_debt)),
+                fact("Forced selling", Format::Usd.show(s.forced_selling)),
                 fact(
                     "Most liquidated in 24 h",
-                    Format::Usd,
-                    s.peak_24h_liquidated_notional,
+                    Format::Usd.show(s.peak_24h_liquidated_notional),
                 ),
-                fact("Cascade rounds", Format::Count, f64::from(s.cascade_rounds)),
+                fact(
+                    "Cascade rounds",
+                    Format::Count.show(f64::from(s.cascade_rounds)),
+                ),
             ])),
             outcomes(&report.cohorts, &report.assets),
             prices,
@@ -275,7 +283,7 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
         );
     }
     for (cohort, level) in &report.key_levels.0 {
-        let mut row: Vec<Cell> = vec![cohort.as_str().into(), optional(level.scale)];
+        let mut row: Vec<Cell> = vec![cohort.as_str().into(), Cell::from(level.scale)];
         for (asset, _) in &report.shock.0 {
             let at = level
                 .shock
@@ -283,8 +291,8 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
                 .and_then(|shock| shock.0.iter().find(|(name, _)| name == asset))
                 .map(|(_, at)| at);
             row.extend([
-                optional(at.map(|a| a.return_)),
-                optional(at.map(|a| a.price)),
+                Cell::from(at.map(|a| a.return_)),
+                Cell::from(at.map(|a| a.price)),
             ]);
         }
         levels.row(row).expect("a cell per column");
@@ -464,7 +472,7 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
                 c.liquidated_notional.into(),
                 c.accounts_liquidated.into(),
                 c.bad_debt.into(),
-                optional(c.first_liquidation_step.map(f64::from)),
+                Cell::from(c.first_liquidation_step.map(f64::from)),
                 (c.buckets_liquidated as f64).into(),
                 (c.buckets as f64).into(),
                 c.net_flow.into(),
@@ -516,7 +524,7 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
                 a.return_.into(),
                 a.exogenous_return.into(),
                 a.impact_return.into(),
-                optional(a.amplification),
+                Cell::from(a.amplification),
                 a.max_drawdown.into(),
                 a.peak_impact_return.into(),
             ])
@@ -609,13 +617,4 @@ fn line(label: &str, points: Vec<(f64, f64)>, color: usize, dashed: bool) -> Ser
         color,
         dashed,
     }
-}
-
-fn fact(label: &str, format: Format, value: f64) -> (String, String) {
-    (label.to_string(), format.show(value))
-}
-
-/// A number, or a not-applicable cell where there is none.
-fn optional(value: Option<f64>) -> Cell {
-    value.map_or(Cell::NotApplicable, Cell::Number)
 }

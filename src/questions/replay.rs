@@ -84,23 +84,35 @@ impl ReplayReport {
                 c.loss / c.initial_equity
             })
             .per_value()
-            .number("liquidated_notional", "liq notional", Format::Usd, |(_, c)| {
-                c.liquidated_notional
-            })
-            .number("accounts_liquidated", "accounts liq", Format::Count, |(_, c)| {
-                c.accounts_liquidated
-            })
+            .number(
+                "liquidated_notional",
+                "liq notional",
+                Format::Usd,
+                |(_, c)| c.liquidated_notional,
+            )
+            .number(
+                "accounts_liquidated",
+                "accounts liq",
+                Format::Count,
+                |(_, c)| c.accounts_liquidated,
+            )
             .number("bad_debt", "bad debt", Format::Usd, |(_, c)| c.bad_debt)
             .text("first_liquidation_step", "first liq", |(_, c)| {
                 c.first_liquidation_step
                     .map_or("–".to_string(), |step| format!("step {step}"))
             })
-            .number("peak_24h_liquidated_notional", "peak 24h liq", Format::Usd, |(_, c)| {
-                c.peak_24h_liquidated_notional
-            })
-            .number("peak_24h_selling", "peak 24h sold", Format::Usd, |(_, c)| {
-                c.peak_24h_selling
-            })
+            .number(
+                "peak_24h_liquidated_notional",
+                "peak 24h liq",
+                Format::Usd,
+                |(_, c)| c.peak_24h_liquidated_notional,
+            )
+            .number(
+                "peak_24h_selling",
+                "peak 24h sold",
+                Format::Usd,
+                |(_, c)| c.peak_24h_selling,
+            )
             .table();
         out.push_str(&cohorts.to_text());
         let _ = writeln!(
@@ -109,22 +121,32 @@ impl ReplayReport {
         );
         let assets = Table::of("assets", "Assets", &self.assets.0)
             .text("asset", "asset", |(name, _)| name.clone())
-            .number("initial_price", "start", Format::Usd, |(_, a)| a.initial_price)
+            .number("initial_price", "start", Format::Usd, |(_, a)| {
+                a.initial_price
+            })
             .number("final_price", "end", Format::Usd, |(_, a)| a.final_price)
             .number("return", "return", Format::Percent, |(_, a)| a.return_)
-            .number("exogenous_return", "exogenous", Format::Percent, |(_, a)| {
-                a.exogenous_return
-            })
+            .number(
+                "exogenous_return",
+                "exogenous",
+                Format::Percent,
+                |(_, a)| a.exogenous_return,
+            )
             .number("impact_return", "impact", Format::Percent, |(_, a)| {
                 a.impact_return
             })
             .number("amplification", "ampl.", Format::Multiple, |(_, a)| {
                 a.amplification
             })
-            .number("max_drawdown", "max DD", Format::Percent, |(_, a)| a.max_drawdown)
-            .number("peak_impact_return", "peak impact", Format::Percent, |(_, a)| {
-                a.peak_impact_return
+            .number("max_drawdown", "max DD", Format::Percent, |(_, a)| {
+                a.max_drawdown
             })
+            .number(
+                "peak_impact_return",
+                "peak impact",
+                Format::Percent,
+                |(_, a)| a.peak_impact_return,
+            )
             .table();
         out.push_str(&assets.to_text());
         let s = &self.system;

@@ -3,7 +3,7 @@
 //! fan charts, decomposition). Each section is public, so other commands (replay,
 //! calibrate, reverse) can put the ones that apply to them into their own [`Report`].
 
-use super::bundle::{Block, Report, Section, unique_slugs};
+use super::bundle::{Block, Report, Section, fact, unique_slugs};
 use super::format::{Format, level};
 use super::plots;
 use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
@@ -69,10 +69,6 @@ pub fn warnings(summary: &RunSummary) -> Vec<String> {
         ));
     }
     warnings
-}
-
-fn fact(label: &str, value: String) -> (String, String) {
-    (label.to_string(), value)
 }
 
 /// How many cohorts and assets the first screen names.

@@ -54,18 +54,27 @@ pub fn render(summary: &RunSummary) -> String {
         .number("p_liquidation", "P(liq)", Format::Probability, |(_, c)| {
             liquidation(c, c.p_liquidation)
         })
-        .number("liquidated_notional.mean", "liq notional", Format::Usd, |(_, c)| {
-            liquidation(c, c.liquidated_notional.mean)
-        })
-        .number("accounts_liquidated.mean", "accounts liq", Format::Count, |(_, c)| {
-            liquidation(c, c.accounts_liquidated.mean)
-        })
+        .number(
+            "liquidated_notional.mean",
+            "liq notional",
+            Format::Usd,
+            |(_, c)| liquidation(c, c.liquidated_notional.mean),
+        )
+        .number(
+            "accounts_liquidated.mean",
+            "accounts liq",
+            Format::Count,
+            |(_, c)| liquidation(c, c.accounts_liquidated.mean),
+        )
         .number("bad_debt.mean", "bad debt", Format::Usd, |(_, c)| {
             liquidation(c, c.bad_debt.mean)
         })
-        .number("p_bad_debt", "P(bad debt)", Format::Probability, |(_, c)| {
-            liquidation(c, c.p_bad_debt)
-        })
+        .number(
+            "p_bad_debt",
+            "P(bad debt)",
+            Format::Probability,
+            |(_, c)| liquidation(c, c.p_bad_debt),
+        )
         .table();
     out.push_str(&table.to_text());
     let _ = writeln!(
@@ -74,8 +83,9 @@ pub fn render(summary: &RunSummary) -> String {
          book, never liquidated)\n\n\
          Assets: return over the horizon, drawdown, forced-selling effect"
     );
-    let mut assets = Table::of("assets", "Assets", &summary.assets.0)
-        .text("asset", "asset", |(name, _)| name.clone());
+    let mut assets =
+        Table::of("assets", "Assets", &summary.assets.0)
+            .text("asset", "asset", |(name, _)| name.clone());
     for key in ["0.01", "0.05", "0.5", "0.95", "0.99"] {
         assets = assets.number(
             format!("return.{key}"),
@@ -85,12 +95,18 @@ pub fn render(summary: &RunSummary) -> String {
         );
     }
     let assets = assets
-        .number("max_drawdown.mean", "maxDD mean", Format::Percent, |(_, a)| {
-            a.max_drawdown.mean
-        })
-        .number("max_drawdown.0.99", "maxDD 99%", Format::Percent, |(_, a)| {
-            quantile(&a.max_drawdown, "0.99")
-        })
+        .number(
+            "max_drawdown.mean",
+            "maxDD mean",
+            Format::Percent,
+            |(_, a)| a.max_drawdown.mean,
+        )
+        .number(
+            "max_drawdown.0.99",
+            "maxDD 99%",
+            Format::Percent,
+            |(_, a)| quantile(&a.max_drawdown, "0.99"),
+        )
         .number(
             "forced_selling_effect",
             "forced-selling effect",
