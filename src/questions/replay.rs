@@ -101,6 +101,7 @@ impl ReplayReport {
                 c.first_liquidation_step
                     .map_or("–".to_string(), |step| format!("step {step}"))
             })
+            .right()
             .number(
                 "peak_24h_liquidated_notional",
                 "peak 24h liq",

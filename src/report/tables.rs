@@ -19,6 +19,9 @@ pub struct Column {
     /// Numbers shown value by value ([`Format::show`]) rather than with one number of
     /// decimals for the whole column ([`Format::column`]): for shares that span magnitudes.
     pub per_value: bool,
+    /// Text aligned right on the terminal, as numbers are: for figures written out as text
+    /// (`step 24`, `0.65% to 1.5%`).
+    pub right: bool,
 }
 
 /// A table being built column by column over its items (one row each): every column is
@@ -59,6 +62,14 @@ impl<T> Columns<'_, T> {
     pub fn per_value(mut self) -> Self {
         if let Some(column) = self.table.columns.last_mut() {
             column.per_value = true;
+        }
+        self
+    }
+
+    /// Aligns the text of the last column right ([`Column::right`]).
+    pub fn right(mut self) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.right = true;
         }
         self
     }
@@ -222,6 +233,7 @@ impl Table {
             heading: heading.into(),
             format,
             per_value: false,
+            right: false,
         });
     }
 
@@ -241,12 +253,14 @@ impl Table {
 
     /// The table as aligned text for the terminal: a line of headings, then a line per row,
     /// each cell two spaces after the last and the lines indented by two; columns of text
-    /// left-aligned, columns of numbers right-aligned, numbers as on the page.
+    /// left-aligned (unless [`Column::right`]), columns of numbers right-aligned, numbers as
+    /// on the page.
     pub fn to_text(&self) -> String {
         let all: Vec<usize> = (0..self.rows.len()).collect();
         let columns: Vec<(bool, Vec<String>)> = (0..self.columns.len())
             .map(|c| {
-                let numeric = self.rows.iter().any(|row| !matches!(row[c], Cell::Text(_)));
+                let numeric = self.columns[c].right
+                    || self.rows.iter().any(|row| !matches!(row[c], Cell::Text(_)));
                 let mut shown = vec![self.columns[c].heading.clone()];
                 shown.extend(self.shown_column(c, &all));
                 (numeric, shown)

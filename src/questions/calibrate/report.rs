@@ -203,6 +203,7 @@ impl CalibrationReport {
         let table = Table::of("trials", "Trials", &trials)
             .number("trial", "trial", Format::Count, |(i, _)| (i + 1) as f64)
             .text("value", "value", |(_, t)| value_text(self.param, t.value))
+            .right()
             .number(
                 "metric",
                 self.target.metric,
@@ -210,8 +211,11 @@ impl CalibrationReport {
                 |(_, t)| t.metric.value,
             )
             .text("ci95", "95% CI", |(_, t)| interval(&self.target, t))
+            .right()
             .text("meets", "meets", |(_, t)| yes_no(t.meets))
+            .right()
             .text("seconds", "seconds", |(_, t)| format!("{:.2}", t.seconds))
+            .right()
             .table();
         let _ = writeln!(out, "\n{}\n{}", table.to_text(), self.message);
         out
