@@ -101,10 +101,9 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    args.output
-        .emit(prepared, &report.to_json(), None, &report.render(), || {
-            questions::bundle::calibrate(&report)
-        })?;
+    args.output.emit(prepared, &report, None, || {
+        questions::bundle::calibrate(&report)
+    })?;
     let outcome = "before the search ended; the outputs hold the trials done, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

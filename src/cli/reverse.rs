@@ -47,10 +47,9 @@ pub fn run(args: &Args) -> Result<()> {
     let prepared = args.output.prepare(None)?;
     let answer = reverse::reverse(&model, &problem, signals.flag());
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
-    args.output
-        .emit(prepared, &report.to_json(), None, &report.render(), || {
-            questions::bundle::reverse(&report, &answer)
-        })?;
+    args.output.emit(prepared, &report, None, || {
+        questions::bundle::reverse(&report, &answer)
+    })?;
     let outcome = "before the search ended; the outputs hold what it found, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

@@ -10,6 +10,7 @@
 //! - reverse: the cascade and key price levels tables, the outcome at the found scale, and the
 //!   target metric against the shock scale over the search's paths (the found scale marked).
 
+use super::Answer;
 use super::calibrate::report::{CalibrationReport, value_text};
 use super::input;
 use super::path::{AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord};

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::Answer;
 use super::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
 };
@@ -57,14 +58,11 @@ impl ReplayReport {
             liquidations: record.liquidation_events(model),
         }
     }
+}
 
-    /// Pretty JSON text, newline-terminated.
-    pub fn to_json(&self) -> String {
-        crate::report::file::pretty_json(self)
-    }
-
+impl Answer for ReplayReport {
     /// The readable summary.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
+use super::Answer;
 use super::input::{self, Regime, asset_index, parse_amount, unknown};
 use super::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
@@ -506,14 +507,11 @@ impl ReverseReport {
             message,
         }
     }
+}
 
-    /// Pretty JSON text, newline-terminated.
-    pub fn to_json(&self) -> String {
-        crate::report::file::pretty_json(self)
-    }
-
+impl Answer for ReverseReport {
     /// The readable answer.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::super::Answer;
 use super::param::{Param, Setting, setting};
 use super::target::{Estimate, Target};
 use super::{Calibration, Outcome, Problem, Trial};
@@ -177,14 +178,11 @@ impl CalibrationReport {
             message,
         }
     }
+}
 
-    /// Pretty JSON text, newline-terminated.
-    pub fn to_json(&self) -> String {
-        crate::report::file::pretty_json(self)
-    }
-
+impl Answer for CalibrationReport {
     /// The readable answer: the trials, then the message.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
