@@ -153,7 +153,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     assert_close("shocked return", shocked.return_, p - 1.0, 1e-12);
     let notional = report.metric.expect("the metric");
     assert!(notional >= 2500.0, "{notional}");
-    assert_eq!(report.regime, "stress");
+    assert_eq!(report.regime, Regime::Stress);
 }
 
 /// With daily funds on hourly steps the day runs on after the shock: the 3× ETF rebalances at
