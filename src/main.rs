@@ -4,14 +4,31 @@
 mod cli;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::try_parse().unwrap_or_else(|error| refuse(error));
     ensure_runtime_dir();
     if let Err(error) = cli::dispatch(cli) {
-        eprintln!("error: {error}");
-        std::process::exit(error.exit_code());
+        fail(&error);
     }
+}
+
+fn fail(error: &firesale::Error) -> ! {
+    eprintln!("error: {error}");
+    std::process::exit(error.exit_code());
+}
+
+/// Exits on flags clap refused: a value our own parser refused (`--param`, `--regime`) as
+/// that parser's one-line error, anything else as clap shows it.
+fn refuse(error: clap::Error) -> ! {
+    if error.kind() == ErrorKind::ValueValidation
+        && let Some(ours) = std::error::Error::source(&error)
+            .and_then(|source| source.downcast_ref::<firesale::Error>())
+    {
+        fail(ours);
+    }
+    error.exit()
 }
 
 /// Mesa's drivers complain on every adapter query when `XDG_RUNTIME_DIR` is unset (as on

@@ -11,6 +11,7 @@ use common::{
 use firesale::Result;
 use firesale::engine::metrics::RunTotals;
 use firesale::model::Model;
+use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::report::CalibrationReport;
 use firesale::questions::calibrate::{Calibration, Outcome, Problem, calibrate};
 use firesale::summary::QuantileSketch;
@@ -84,7 +85,7 @@ fn the_maximum_leverage_of_a_price_taker_matches_the_barrier_probability() {
     let problem = Problem::new(
         &m,
         "book",
-        "leverage",
+        Param::Leverage,
         &format!("p_liquidation<={target}"),
         (None, None),
         tolerance,
@@ -141,7 +142,7 @@ fn the_largest_size_for_a_loss_limit_is_the_limit_over_the_loss_of_one_unit() {
         let problem = Problem::new(
             &m,
             "book",
-            "equity",
+            Param::Equity,
             &format!("{metric}<={threshold}"),
             (None, None),
             0.01,
@@ -188,7 +189,7 @@ fn the_maintenance_margin_limit_is_the_smallest_that_meets_a_bad_debt_target() {
     let problem = Problem::new(
         &m,
         "book",
-        "maintenance_margin",
+        Param::MaintenanceMargin,
         "p_bad_debt<=0.02",
         (None, None),
         0.01,
@@ -221,7 +222,7 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
     let always = Problem::new(
         &m,
         "book",
-        "equity",
+        Param::Equity,
         "p_liquidation<=0.5",
         (None, None),
         0.01,
@@ -242,8 +243,15 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
         report.message
     );
 
-    let never =
-        Problem::new(&m, "book", "leverage", "var99<=-1e6", (None, None), 0.01).expect("valid");
+    let never = Problem::new(
+        &m,
+        "book",
+        Param::Leverage,
+        "var99<=-1e6",
+        (None, None),
+        0.01,
+    )
+    .expect("valid");
     let calibration = search(&m, &never);
     assert_eq!(calibration.outcome, Outcome::Nowhere);
     let report = CalibrationReport::new(&m, &never, &calibration, &cpu(), 0.0);

@@ -626,12 +626,10 @@ fn other_commands_can_build_a_report_from_sections() {
     let sweep: Vec<(f64, f64)> = (0..=10)
         .map(|i| (f64::from(i) * 0.1, (f64::from(i) * 0.1 - 0.4).powi(2)))
         .collect();
-    let mut table = Table::new("sweep", "Target metric against the parameter");
-    table.column("parameter", "Parameter", Format::Number);
-    table.column("metric", "Metric", Format::Number);
-    for &(x, y) in &sweep {
-        table.row(vec![x.into(), y.into()]);
-    }
+    let table = Table::of("sweep", "Target metric against the parameter", &sweep)
+        .number("parameter", "Parameter", Format::Number, |(x, _)| *x)
+        .number("metric", "Metric", Format::Number, |(_, y)| *y)
+        .table();
     let figure = Figure {
         name: "calibration".to_string(),
         title: "Calibration of the depth multiplier".to_string(),

@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use common::{assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir};
 use firesale::model::Model;
+use firesale::questions::input::Regime;
 use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE};
 
 /// One asset at price 1 with linear impact (depth `depth`, halved in stress), one daily step,
@@ -84,8 +85,14 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     );
     let s_b = (1.0 - p_star) / 0.1;
 
-    let problem =
-        Problem::new(&m, "X=-0.10", "B:accounts_liquidated>=10", "calm", None).expect("valid");
+    let problem = Problem::new(
+        &m,
+        "X=-0.10",
+        "B:accounts_liquidated>=10",
+        Regime::Calm,
+        None,
+    )
+    .expect("valid");
     assert_eq!(problem.steps, 1, "one daily step is the day");
     let tolerance = 2.0 * SCALE_TOLERANCE * problem.max_scale;
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
@@ -112,7 +119,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
         &m,
         "X=-0.10",
         "system:liquidated_notional>=2500",
-        "stress",
+        Regime::Stress,
         None,
     )
     .expect("valid");
@@ -146,7 +153,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     assert_close("shocked return", shocked.return_, p - 1.0, 1e-12);
     let notional = report.metric.expect("the metric");
     assert!(notional >= 2500.0, "{notional}");
-    assert_eq!(report.regime, "stress");
+    assert_eq!(report.regime, Regime::Stress);
 }
 
 /// With daily funds on hourly steps the day runs on after the shock: the 3× ETF rebalances at
@@ -182,7 +189,8 @@ leverage = 4.0
 maintenance_margin = 0.1
 "#,
     );
-    let problem = Problem::new(&m, "X=-0.01", "book:loss>=1", "calm", None).expect("valid problem");
+    let problem =
+        Problem::new(&m, "X=-0.01", "book:loss>=1", Regime::Calm, None).expect("valid problem");
     assert_eq!(problem.steps, 24);
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
     let found = answer.target.as_ref().expect("reached");
@@ -193,7 +201,14 @@ maintenance_margin = 0.1
     let level = answer.key_levels[1].expect("the book is liquidated");
     let at_level = reverse::reverse(
         &m,
-        &Problem::new(&m, "X=-0.01", "book:liquidated_notional>=1", "calm", None).expect("valid"),
+        &Problem::new(
+            &m,
+            "X=-0.01",
+            "book:liquidated_notional>=1",
+            Regime::Calm,
+            None,
+        )
+        .expect("valid"),
         &AtomicBool::new(false),
     );
     let cascade = &at_level
@@ -357,8 +372,14 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
 #[test]
 fn a_stopped_search_replays_nothing_and_is_marked_partial() {
     let m = two_books(0.01 * 2000.0 / 0.015);
-    let problem =
-        Problem::new(&m, "X=-0.10", "B:accounts_liquidated>=10", "calm", None).expect("valid");
+    let problem = Problem::new(
+        &m,
+        "X=-0.10",
+        "B:accounts_liquidated>=10",
+        Regime::Calm,
+        None,
+    )
+    .expect("valid");
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(true));
     assert!(answer.partial);
     assert!(answer.target.is_none() && answer.points.is_empty());

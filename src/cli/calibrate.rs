@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::emit;
 use super::signals::StopSignals;
-use super::{BackendChoice, emit};
 use firesale::Result;
-use firesale::engine::backend::Engine;
+use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::engine::metrics::RunTotals;
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::questions;
+use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::{self, Problem, report};
 
 #[derive(Debug, clap::Args)]
@@ -27,8 +28,8 @@ pub struct Args {
     /// What to vary: `leverage` (a scale on every bucket's leverage, an ETF's leverage or a
     /// vol-target fund's max_leverage), `maintenance_margin` (margin cohorts), or `equity` (a
     /// scale on the cohort's size: a position limit).
-    #[arg(long)]
-    param: String,
+    #[arg(long, value_parser = Param::parse)]
+    param: Param,
     /// The risk target on the cohort, METRIC<=X: p_liquidation, p_bad_debt (shares of paths),
     /// var95, var99, var999, es95, es99, es999 (losses in USD; 2.5e9, $2.5B and 2.5B all
     /// work). E.g. 'p_liquidation<=0.01'.
@@ -70,7 +71,7 @@ pub fn run(args: &Args) -> Result<()> {
     let problem = Problem::new(
         &model,
         &args.cohort,
-        &args.param,
+        args.param,
         &args.target,
         (args.min, args.max),
         args.tolerance,
@@ -100,10 +101,9 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    args.output
-        .emit(prepared, &report.to_json(), None, &report.render(), || {
-            questions::bundle::calibrate(&report)
-        })?;
+    args.output.emit(prepared, &report, None, || {
+        questions::bundle::calibrate(&report)
+    })?;
     let outcome = "before the search ended; the outputs hold the trials done, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),
@@ -133,7 +133,7 @@ fn engine_for<'a>(
     model: &Model,
     signals: &'a StopSignals,
 ) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals> + 'a)> {
-    let selection = Engine::select(choice.into(), None, None, model, model.paths)?;
+    let selection = Engine::select(choice, None, None, model, model.paths)?;
     let mut engine = selection.engine;
     let backend = BackendInfo {
         selection: selection.reason,

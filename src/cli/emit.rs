@@ -1,11 +1,12 @@
 //! How the question commands (replay, calibrate, reverse) hand back their answer: the report
 //! folder to `--out DIR`, the JSON document to `--json FILE|-` (all planned before the work
-//! and written together, each whole or not at all), the text to standard output, or to standard error when the JSON takes standard
-//! output; nothing but the JSON when quiet.
+//! and written together, each whole or not at all), the text to standard output, or to
+//! standard error when the JSON takes standard output; nothing but the JSON when quiet.
 
 use std::path::{Path, PathBuf};
 
 use firesale::Result;
+use firesale::questions::Answer;
 use firesale::report::file::{OutputId, Outputs};
 use firesale::report::{Report, bundle};
 
@@ -47,15 +48,14 @@ impl Output {
         })
     }
 
-    /// Writes the report (built by `report` only when `--out` asks) into its folder, `json`
-    /// where `--json` says and `extra` to the extra output, all together, then prints `text`
-    /// (with where the report is) unless quiet.
+    /// Writes the report (built by `report` only when `--out` asks) into its folder, the
+    /// answer's JSON where `--json` says and `extra` to the extra output, all together, then
+    /// prints the answer's text (with where the report is) unless quiet.
     pub fn emit(
         &self,
         prepared: Prepared,
-        json: &str,
+        answer: &impl Answer,
         extra: Option<&[u8]>,
-        text: &str,
         report: impl FnOnce() -> Report,
     ) -> Result<()> {
         let mut batch = prepared.outputs.batch();
@@ -66,11 +66,11 @@ impl Output {
             batch.folder(id, &report().files()?)?;
         }
         if let Some(id) = prepared.json {
-            batch.file(id, json.as_bytes())?;
+            batch.file(id, answer.to_json().as_bytes())?;
         }
         batch.commit()?;
         if !self.quiet {
-            let mut text = text.to_string();
+            let mut text = answer.render();
             if let Some(dir) = &self.out {
                 text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
             }

@@ -17,9 +17,10 @@ mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use firesale::Result;
+use firesale::engine::backend::BackendChoice;
 use firesale::shard::Shard;
 
 #[derive(Debug, Parser)]
@@ -90,18 +91,6 @@ enum Command {
     History(fit::HistoryArgs),
 }
 
-/// Which engine simulates the paths.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BackendChoice {
-    /// A hardware GPU when there is one; with only a software adapter, whichever of the GPU
-    /// and CPU engines is faster on a short probe; the CPU engine when the GPU fails.
-    Auto,
-    /// The GPU engine (wgpu compute shaders).
-    Gpu,
-    /// The CPU reference engine.
-    Cpu,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// A scenario TOML file or a built-in name (see `firesale scenarios`).
@@ -144,16 +133,6 @@ pub struct RunArgs {
     /// is) to FILE, whole or not at all.
     #[arg(long, value_name = "FILE")]
     state_out: Option<PathBuf>,
-}
-
-impl From<BackendChoice> for firesale::engine::backend::BackendChoice {
-    fn from(choice: BackendChoice) -> Self {
-        match choice {
-            BackendChoice::Auto => Self::Auto,
-            BackendChoice::Gpu => Self::Gpu,
-            BackendChoice::Cpu => Self::Cpu,
-        }
-    }
 }
 
 /// Applies `--paths` and `--seed` over the scenario's `simulation` defaults.

@@ -37,14 +37,10 @@ pub fn run(args: &Args) -> Result<()> {
     let record = replay::run(&model, &path);
     let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
     let csv = (args.steps_out.is_some()).then(|| replay::steps_table(&model, &record).to_csv());
-    let json = report.to_json();
-    args.output.emit(
-        prepared,
-        &json,
-        csv.as_deref().map(str::as_bytes),
-        &report.render(),
-        || questions::bundle::replay(&model, &report, &record),
-    )?;
+    args.output
+        .emit(prepared, &report, csv.as_deref().map(str::as_bytes), || {
+            questions::bundle::replay(&model, &report, &record)
+        })?;
     let outcome = "after the path was finished; the outputs are whole";
     signals.stopped(outcome).map_or(Ok(()), Err)
 }

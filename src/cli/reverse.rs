@@ -5,6 +5,7 @@
 use super::emit;
 use super::signals::StopSignals;
 use firesale::Result;
+use firesale::questions::input::Regime;
 use firesale::questions::{self, reverse};
 
 #[derive(Debug, clap::Args)]
@@ -23,8 +24,8 @@ pub struct Args {
     target: String,
     /// Regime of the day's steps: `calm` or `stress` (stress thins every depth by the
     /// scenario's stress_depth_multiplier).
-    #[arg(long, default_value = "calm")]
-    regime: String,
+    #[arg(long, default_value = "calm", value_parser = Regime::parse)]
+    regime: Regime,
     /// Largest multiple of the shock searched (default: where the largest move reaches 99%).
     #[arg(long, allow_negative_numbers = true)]
     max_scale: Option<f64>,
@@ -40,16 +41,15 @@ pub fn run(args: &Args) -> Result<()> {
         &model,
         &args.shock,
         &args.target,
-        &args.regime,
+        args.regime,
         args.max_scale,
     )?;
     let prepared = args.output.prepare(None)?;
     let answer = reverse::reverse(&model, &problem, signals.flag());
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
-    args.output
-        .emit(prepared, &report.to_json(), None, &report.render(), || {
-            questions::bundle::reverse(&report, &answer)
-        })?;
+    args.output.emit(prepared, &report, None, || {
+        questions::bundle::reverse(&report, &answer)
+    })?;
     let outcome = "before the search ended; the outputs hold what it found, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::signals::StopSignals;
-use super::{BackendChoice, RunArgs, state_out};
-use firesale::engine::backend::Engine;
+use super::{RunArgs, state_out};
+use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::engine::{BackendInfo, RunControl};
 use firesale::report::file::Outputs;
 use firesale::report::sections::{self, RunResults};
@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
     let selection = Engine::select(
-        args.backend.into(),
+        args.backend,
         args.adapter.as_deref(),
         threads(args.threads, args.backend)?,
         &model,

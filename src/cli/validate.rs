@@ -4,6 +4,7 @@
 use firesale::Result;
 use firesale::model::{CohortKind, Model, Weight};
 use firesale::report::format::{Format, counted, usd};
+use firesale::report::tables::Table;
 
 pub fn run(spec: &str) -> Result<()> {
     let model = firesale::scenario::load(spec)?;
@@ -36,21 +37,23 @@ fn describe(model: &Model) -> String {
         },
     );
     out += "\nassets\n";
-    out += &format!(
-        "  {:<8} {:<16} {:>12} {:>7} {:>9} {:>12}\n",
-        "name", "sector", "price", "vol", "stress×", "depth/1%"
-    );
-    for asset in &model.assets {
-        out += &format!(
-            "  {:<8} {:<16} {:>12.2} {:>7.3} {:>9.2} {:>12}\n",
-            asset.name,
-            asset.sector.as_deref().unwrap_or("-"),
-            asset.price_usd,
-            asset.vol,
-            asset.stress_vol_multiplier,
-            usd(asset.depth_usd),
-        );
-    }
+    // The compiled values as the scenario file writes them, to the cent and the permille.
+    let assets = Table::of("assets", "Assets", &model.assets)
+        .text("name", "name", |a| a.name.clone())
+        .text("sector", "sector", |a| {
+            a.sector.as_deref().unwrap_or("-").to_string()
+        })
+        .text("price", "price", |a| format!("{:.2}", a.price_usd))
+        .right()
+        .text("vol", "vol", |a| format!("{:.3}", a.vol))
+        .right()
+        .text("stress_vol_multiplier", "stress×", |a| {
+            format!("{:.2}", a.stress_vol_multiplier)
+        })
+        .right()
+        .number("depth", "depth/1%", Format::Usd, |a| a.depth_usd)
+        .table();
+    out += &assets.to_text();
     out += "\ncorrelation eigenvalues\n";
     for (label, correlation) in ["calm", "stress"].iter().zip(&model.correlation) {
         out += &format!(

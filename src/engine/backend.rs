@@ -15,11 +15,15 @@ use crate::lanes::Width;
 use crate::model::Model;
 use crate::{Error, Result};
 
-/// What the user asked for (`--backend`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which engine simulates the paths: what the user asked for (`--backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BackendChoice {
+    /// A hardware GPU when there is one; with only a software adapter, whichever of the GPU
+    /// and CPU engines is faster on a short probe; the CPU engine when the GPU fails.
     Auto,
+    /// The GPU engine (wgpu compute shaders).
     Gpu,
+    /// The CPU reference engine.
     Cpu,
 }
 

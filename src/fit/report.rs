@@ -205,7 +205,7 @@ fn correlation_table(fit: &Fit, stress: bool) -> Table {
     for (asset, row) in fit.assets.iter().zip(&c.matrix) {
         let mut cells: Vec<Cell> = vec![asset.name.clone().into()];
         cells.extend(row.iter().map(|&rho| Cell::Number(rho)));
-        table.row(cells);
+        table.row(cells).expect("a cell per column");
     }
     table
 }

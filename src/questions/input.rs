@@ -1,8 +1,55 @@
-//! What the questions' flags name: cohorts and assets by name (an unknown name is a usage error
-//! that lists the valid ones) and amounts such as `2.5e9`, `$2.5B` or `300M`.
+//! What the questions' flags name: cohorts and assets by name, a choice among a flag's values
+//! (`--param`, `--regime`; an unknown name is a usage error that lists the valid ones), the
+//! regime of replayed steps, and amounts such as `2.5e9`, `$2.5B` or `300M`.
+
+use clap::ValueEnum;
+use serde::Serialize;
 
 use crate::model::Model;
 use crate::{Error, Result};
+
+/// The regime of a step the questions set rather than draw: `--regime` of `reverse`, the
+/// `regime` column of a replay's shocks file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Regime {
+    Calm,
+    /// Every depth thinned by the scenario's `stress_depth_multiplier`.
+    Stress,
+}
+
+impl Regime {
+    /// Parses `--regime`; an unknown name lists the valid ones.
+    pub fn parse(text: &str) -> Result<Regime> {
+        choice("--regime", "regime", text)
+    }
+
+    pub fn is_stress(self) -> bool {
+        self == Regime::Stress
+    }
+}
+
+/// The name of `value` as the command line spells it.
+pub fn name<T: ValueEnum>(value: &T) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// The names of all values of `T`, as the command line spells them.
+pub fn names<T: ValueEnum>() -> Vec<String> {
+    T::value_variants().iter().map(name).collect()
+}
+
+/// The value of `T` named `text`; an unknown name is a usage error of `flag` listing the
+/// valid ones (`what`s).
+pub fn choice<T: ValueEnum>(flag: &str, what: &str, text: &str) -> Result<T> {
+    T::from_str(text, false).map_err(|_| {
+        let names = names::<T>();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        unknown(flag, what, text, &names)
+    })
+}
 
 /// The index of cohort `name`; an unknown name is a usage error of `flag` listing the cohorts.
 pub fn cohort_index(model: &Model, name: &str, flag: &str) -> Result<usize> {

@@ -12,8 +12,10 @@
 //!
 //! [`path`] runs and records one given path (shared by replay and reverse); [`shocks`] reads
 //! the replay's CSV of exogenous moves; [`input`] reads the names and amounts of the flags.
-//! Each question returns a report that serialises to its `--json` document and renders as text;
-//! [`bundle`] makes each one's report folder (`--out`).
+//! Each question returns an [`Answer`]: its `--json` document and its text; [`bundle`] makes
+//! each one's report folder (`--out`).
+
+use serde::Serialize;
 
 pub mod bundle;
 pub mod calibrate;
@@ -22,3 +24,14 @@ pub mod path;
 pub mod replay;
 pub mod reverse;
 pub mod shocks;
+
+/// What a question command hands back: one shape for replay, calibrate and reverse.
+pub trait Answer: Serialize + Sized {
+    /// The readable answer, for the terminal.
+    fn render(&self) -> String;
+
+    /// The `--json` document: pretty JSON text, newline-terminated.
+    fn to_json(&self) -> String {
+        crate::report::file::pretty_json(self)
+    }
+}

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::Answer;
 use super::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, PathRecord, Replayer, SystemOutcome,
 };
@@ -20,7 +21,6 @@ use crate::model::Model;
 use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
 use crate::report::tables::{Cell, Table};
-use crate::report::terminal::text_table;
 
 /// Runs `shocks` (one row per step) through `model`.
 pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {
@@ -58,14 +58,11 @@ impl ReplayReport {
             liquidations: record.liquidation_events(model),
         }
     }
+}
 
-    /// Pretty JSON text, newline-terminated.
-    pub fn to_json(&self) -> String {
-        crate::report::file::pretty_json(self)
-    }
-
+impl Answer for ReplayReport {
     /// The readable summary.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -77,102 +74,80 @@ impl ReplayReport {
             self.stress_steps
         );
         let _ = writeln!(out, "\nCohorts (loss > 0 is money lost)");
-        let rows: Vec<Vec<String>> = self
-            .cohorts
-            .0
-            .iter()
-            .map(|(name, c)| {
-                vec![
-                    name.clone(),
-                    c.kind.clone(),
-                    usd(c.loss),
-                    Format::Percent.show(c.loss / c.initial_equity),
-                    usd(c.liquidated_notional),
-                    Format::Count.show(c.accounts_liquidated),
-                    usd(c.bad_debt),
-                    c.first_liquidation_step
-                        .map_or("–".to_string(), |step| format!("step {step}")),
-                    usd(c.peak_24h_liquidated_notional),
-                    usd(c.peak_24h_selling),
-                ]
+        let cohorts = Table::of("cohorts", "Cohorts", &self.cohorts.0)
+            .text("cohort", "cohort", |(name, _)| name.clone())
+            .text("kind", "kind", |(_, c)| c.kind.clone())
+            .number("loss", "loss", Format::Usd, |(_, c)| c.loss)
+            .number("loss_share", "loss/equity", Format::Percent, |(_, c)| {
+                c.loss / c.initial_equity
             })
-            .collect();
-        out.push_str(&text_table(
-            &[
-                "cohort",
-                "kind",
-                "loss",
-                "loss/equity",
+            .per_value()
+            .number(
+                "liquidated_notional",
                 "liq notional",
+                Format::Usd,
+                |(_, c)| c.liquidated_notional,
+            )
+            .number(
+                "accounts_liquidated",
                 "accounts liq",
-                "bad debt",
-                "first liq",
+                Format::Count,
+                |(_, c)| c.accounts_liquidated,
+            )
+            .number("bad_debt", "bad debt", Format::Usd, |(_, c)| c.bad_debt)
+            .text("first_liquidation_step", "first liq", |(_, c)| {
+                c.first_liquidation_step
+                    .map_or("–".to_string(), |step| format!("step {step}"))
+            })
+            .right()
+            .number(
+                "peak_24h_liquidated_notional",
                 "peak 24h liq",
+                Format::Usd,
+                |(_, c)| c.peak_24h_liquidated_notional,
+            )
+            .number(
+                "peak_24h_selling",
                 "peak 24h sold",
-            ],
-            &rows,
-            2,
-        ));
+                Format::Usd,
+                |(_, c)| c.peak_24h_selling,
+            )
+            .table();
+        out.push_str(&cohorts.to_text());
         let _ = writeln!(
             out,
             "\nAssets (1 + return = (1 + exogenous)(1 + impact); amplification = total / exogenous log move)"
         );
-        let assets = &self.assets.0;
-        let percents = |f: fn(&AssetOutcome) -> f64| {
-            Format::Percent.column(&assets.iter().map(|(_, a)| f(a)).collect::<Vec<_>>())
-        };
-        let columns = [
-            Format::Usd.column(
-                &assets
-                    .iter()
-                    .map(|(_, a)| a.initial_price)
-                    .collect::<Vec<_>>(),
-            ),
-            Format::Usd.column(
-                &assets
-                    .iter()
-                    .map(|(_, a)| a.final_price)
-                    .collect::<Vec<_>>(),
-            ),
-            percents(|a| a.return_),
-            percents(|a| a.exogenous_return),
-            percents(|a| a.impact_return),
-            Format::Multiple.column(
-                &assets
-                    .iter()
-                    .map(|(_, a)| a.amplification.unwrap_or(f64::NAN))
-                    .collect::<Vec<_>>(),
-            ),
-            percents(|a| a.max_drawdown),
-            percents(|a| a.peak_impact_return),
-        ];
-        let rows: Vec<Vec<String>> = assets
-            .iter()
-            .enumerate()
-            .map(|(i, (name, a))| {
-                let mut row = vec![name.clone()];
-                row.extend(columns.iter().map(|column| column[i].clone()));
-                if a.amplification.is_none() {
-                    row[6] = "–".to_string();
-                }
-                row
+        let assets = Table::of("assets", "Assets", &self.assets.0)
+            .text("asset", "asset", |(name, _)| name.clone())
+            .number("initial_price", "start", Format::Usd, |(_, a)| {
+                a.initial_price
             })
-            .collect();
-        out.push_str(&text_table(
-            &[
-                "asset",
-                "start",
-                "end",
-                "return",
+            .number("final_price", "end", Format::Usd, |(_, a)| a.final_price)
+            .number("return", "return", Format::Percent, |(_, a)| a.return_)
+            .number(
+                "exogenous_return",
                 "exogenous",
-                "impact",
-                "ampl.",
-                "max DD",
+                Format::Percent,
+                |(_, a)| a.exogenous_return,
+            )
+            .number("impact_return", "impact", Format::Percent, |(_, a)| {
+                a.impact_return
+            })
+            .number("amplification", "ampl.", Format::Multiple, |(_, a)| {
+                a.amplification
+            })
+            .number("max_drawdown", "max DD", Format::Percent, |(_, a)| {
+                a.max_drawdown
+            })
+            .number(
+                "peak_impact_return",
                 "peak impact",
-            ],
-            &rows,
-            1,
-        ));
+                Format::Percent,
+                |(_, a)| a.peak_impact_return,
+            )
+            .table();
+        out.push_str(&assets.to_text());
         let s = &self.system;
         let _ = writeln!(out, "\nSystem");
         let _ = writeln!(
@@ -272,7 +247,7 @@ pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
             step.liquidated_notional_usd.iter().sum::<f64>().into(),
             f64::from(step.cascade_rounds).into(),
         ]);
-        table.row(row);
+        table.row(row).expect("a cell per column");
     }
     table
 }

@@ -10,6 +10,9 @@
 
 use std::path::Path;
 
+use clap::ValueEnum;
+
+use super::input::{self, Regime};
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
 use crate::scenario::check::{self, Bounds};
@@ -92,11 +95,14 @@ pub fn parse(text: &str, model: &Model, origin: &str) -> Result<GivenPath> {
                     }
                 }
                 Column::Regime => {
-                    stress = match field {
-                        "calm" => false,
-                        "stress" => true,
-                        other => return Err(at(format!("regime '{other}': valid: calm, stress"))),
-                    }
+                    stress = Regime::from_str(field, false)
+                        .map_err(|_| {
+                            at(format!(
+                                "regime '{field}': valid: {}",
+                                input::names::<Regime>().join(", ")
+                            ))
+                        })?
+                        .is_stress();
                 }
                 Column::Asset(k) => {
                     log_returns[k] = field

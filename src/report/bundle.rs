@@ -40,6 +40,11 @@ pub struct Section {
     pub blocks: Vec<Block>,
 }
 
+/// One headline number of a [`Block::Facts`] grid: its label and its text.
+pub fn fact(label: &str, value: impl Into<String>) -> (String, String) {
+    (label.to_string(), value.into())
+}
+
 /// One piece of a section, in page order.
 #[derive(Debug, Clone)]
 pub enum Block {

@@ -3,7 +3,7 @@
 //! fan charts, decomposition). Each section is public, so other commands (replay,
 //! calibrate, reverse) can put the ones that apply to them into their own [`Report`].
 
-use super::bundle::{Block, Report, Section, unique_slugs};
+use super::bundle::{Block, Report, Section, fact, unique_slugs};
 use super::format::{Format, level};
 use super::plots;
 use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
@@ -69,10 +69,6 @@ pub fn warnings(summary: &RunSummary) -> Vec<String> {
         ));
     }
     warnings
-}
-
-fn fact(label: &str, value: String) -> (String, String) {
-    (label.to_string(), value)
 }
 
 /// How many cohorts and assets the first screen names.
@@ -217,19 +213,21 @@ pub fn headline(results: &RunResults) -> Section {
     table.column("loss.mean", "Mean loss", Format::Usd);
     table.column("p_liquidation", "P(liquidation)", Format::Probability);
     for (name, cohort) in top {
-        table.row(vec![
-            name.as_str().into(),
-            cohort.kind.as_str().into(),
-            cohort.var["0.99"].into(),
-            cohort.es["0.99"].into(),
-            cohort.es_share().into(),
-            cohort.loss.mean.into(),
-            if cohort.can_be_liquidated() {
-                cohort.p_liquidation.into()
-            } else {
-                Cell::NotApplicable
-            },
-        ]);
+        table
+            .row(vec![
+                name.as_str().into(),
+                cohort.kind.as_str().into(),
+                cohort.var["0.99"].into(),
+                cohort.es["0.99"].into(),
+                cohort.es_share().into(),
+                cohort.loss.mean.into(),
+                if cohort.can_be_liquidated() {
+                    cohort.p_liquidation.into()
+                } else {
+                    Cell::NotApplicable
+                },
+            ])
+            .expect("a cell per column");
     }
 
     let bad_debt: f64 = summary.cohorts.0.iter().map(|(_, c)| c.bad_debt.mean).sum();
@@ -351,15 +349,17 @@ fn scenario_assets(model: &Model) -> Table {
     table.column("drift", "Drift (annual)", Format::Percent);
     table.column("depth", "Depth per 1% (calm)", Format::Usd);
     for asset in &model.assets {
-        table.row(vec![
-            asset.name.as_str().into(),
-            asset.sector.as_deref().unwrap_or("–").into(),
-            asset.price_usd.into(),
-            asset.vol.into(),
-            asset.stress_vol_multiplier.into(),
-            asset.drift.into(),
-            asset.depth_usd.into(),
-        ]);
+        table
+            .row(vec![
+                asset.name.as_str().into(),
+                asset.sector.as_deref().unwrap_or("–").into(),
+                asset.price_usd.into(),
+                asset.vol.into(),
+                asset.stress_vol_multiplier.into(),
+                asset.drift.into(),
+                asset.depth_usd.into(),
+            ])
+            .expect("a cell per column");
     }
     table
 }
@@ -430,21 +430,23 @@ fn scenario_cohorts(model: &Model) -> Table {
             .iter()
             .map(|w| format!("{} {}", names[w.asset], Format::Percent.show(w.weight)))
             .collect();
-        table.row(vec![
-            cohort.name.as_str().into(),
-            cohort.kind.label().into(),
-            equity.into(),
-            leverage.into(),
-            margin,
-            accounts,
-            if cohort.impact {
-                "yes"
-            } else {
-                "no (price taker)"
-            }
-            .into(),
-            weights.join(", ").into(),
-        ]);
+        table
+            .row(vec![
+                cohort.name.as_str().into(),
+                cohort.kind.label().into(),
+                equity.into(),
+                leverage.into(),
+                margin,
+                accounts,
+                if cohort.impact {
+                    "yes"
+                } else {
+                    "no (price taker)"
+                }
+                .into(),
+                weights.join(", ").into(),
+            ])
+            .expect("a cell per column");
     }
     table
 }
@@ -464,13 +466,15 @@ fn scenario_jumps(model: &Model) -> Table {
             .filter(|(beta, _)| **beta != 0.0)
             .map(|(beta, asset)| format!("{} {}", asset.name, Format::Number.show(*beta)))
             .collect();
-        table.row(vec![
-            jump.name.as_str().into(),
-            jump.intensity_per_year.into(),
-            jump.mean_log.into(),
-            jump.stdev_log.into(),
-            loadings.join(", ").into(),
-        ]);
+        table
+            .row(vec![
+                jump.name.as_str().into(),
+                jump.intensity_per_year.into(),
+                jump.mean_log.into(),
+                jump.stdev_log.into(),
+                loadings.join(", ").into(),
+            ])
+            .expect("a cell per column");
     }
     table
 }
@@ -536,7 +540,7 @@ pub fn cohorts(results: &RunResults) -> Section {
             quantile(&cohort.bad_debt, "0.99").into(),
             cohort.p_bad_debt.into(),
         ]);
-        table.row(row);
+        table.row(row).expect("a cell per column");
         figures.push(Block::Figure(plots::loss_distribution(
             &format!("loss-{stem}"),
             name,
@@ -647,7 +651,7 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
                 .iter()
                 .map(|counts| Cell::Number(counts[t as usize - 1] as f64 / paths)),
         );
-        table.row(row);
+        table.row(row).expect("a cell per column");
     }
     Some(
         Section::new("liquidations", "Liquidations over time")
@@ -723,7 +727,7 @@ pub fn assets(results: &RunResults) -> Section {
                 k,
             )));
         }
-        table.row(row);
+        table.row(row).expect("a cell per column");
     }
     table.view(
         "Returns over the horizon (quantiles over paths)",
@@ -809,7 +813,7 @@ fn price_table(model: &Model, steps: &StepTotals) -> Table {
                 );
             }
         }
-        table.row(row);
+        table.row(row).expect("a cell per column");
     }
     table
 }

@@ -1,18 +1,82 @@
-//! Tables of a report: named columns with a unit, rows of text and numbers. Each is written
-//! as an RFC 4180 CSV file (raw numbers in their shortest round-trip form, for spreadsheets
-//! and scripts) and shown in report.html (numbers in their column's unit, for people). A
-//! table too wide for a page is shown as [`View`]s: narrower tables of chosen columns (and
-//! rows), each led by the table's first column, while its CSV keeps every column.
+//! The one table type: named columns with a unit, rows of text and numbers. A table is
+//! printed on the terminal as aligned text ([`Table::to_text`]), written as an RFC 4180 CSV
+//! file (raw numbers in their shortest round-trip form, for spreadsheets and scripts) and shown
+//! in report.html (numbers in their column's unit, for people). A table is best built by
+//! [`Table::of`] over its items, each column defined once beside the value it shows, so that
+//! no row can be ragged. A table too wide for a page is shown as [`View`]s: narrower tables of chosen
+//! columns (and rows), each led by the table's first column, while its CSV keeps every column.
 
 use super::dump::csv_field;
 use super::format::Format;
 
-/// One column: its CSV header, its heading in the HTML page, and the unit of its numbers.
+/// One column: its CSV header, its heading on the terminal and in the HTML page, and the unit
+/// of its numbers.
 #[derive(Debug, Clone)]
 pub struct Column {
     pub key: String,
     pub heading: String,
     pub format: Format,
+    /// Numbers shown value by value ([`Format::show`]) rather than with one number of
+    /// decimals for the whole column ([`Format::column`]): for shares that span magnitudes.
+    pub per_value: bool,
+    /// Text aligned right on the terminal, as numbers are: for figures written out as text
+    /// (`step 24`, `0.65% to 1.5%`).
+    pub right: bool,
+}
+
+/// A table being built column by column over its items (one row each): every column is
+/// defined once beside its value and gives a cell for every item, so no row can be ragged.
+pub struct Columns<'a, T> {
+    items: &'a [T],
+    table: Table,
+}
+
+impl<T> Columns<'_, T> {
+    /// A column of numbers: CSV header `key`, heading `heading`, shown as `format`, the
+    /// `value` of each item (a number, or `None` where the measure does not apply).
+    pub fn number<C: Into<Cell>>(
+        mut self,
+        key: impl Into<String>,
+        heading: impl Into<String>,
+        format: Format,
+        value: impl Fn(&T) -> C,
+    ) -> Self {
+        self.table.column(key, heading, format);
+        for (row, item) in self.table.rows.iter_mut().zip(self.items) {
+            row.push(value(item).into());
+        }
+        self
+    }
+
+    /// A column of text.
+    pub fn text(
+        self,
+        key: impl Into<String>,
+        heading: impl Into<String>,
+        value: impl Fn(&T) -> String,
+    ) -> Self {
+        self.number(key, heading, Format::Number, value)
+    }
+
+    /// Shows each number of the last column on its own ([`Column::per_value`]).
+    pub fn per_value(mut self) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.per_value = true;
+        }
+        self
+    }
+
+    /// Aligns the text of the last column right ([`Column::right`]).
+    pub fn right(mut self) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.right = true;
+        }
+        self
+    }
+
+    pub fn table(self) -> Table {
+        self.table
+    }
 }
 
 /// One cell.
@@ -43,6 +107,13 @@ impl From<f64> for Cell {
     }
 }
 
+/// A number, or [`Cell::NotApplicable`] where there is none.
+impl From<Option<f64>> for Cell {
+    fn from(value: Option<f64>) -> Self {
+        value.map_or(Cell::NotApplicable, Cell::Number)
+    }
+}
+
 /// A table, written as `<name>.csv`.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -54,6 +125,15 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// How the page shows the table; none: whole.
     pub views: Vec<View>,
+}
+
+/// A row whose width is not the table's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("table {table}: a row of {cells} cells for {columns} columns")]
+pub struct RaggedRow {
+    pub table: String,
+    pub cells: usize,
+    pub columns: usize,
 }
 
 /// Part of a table shown on the page as a table of its own.
@@ -76,6 +156,13 @@ impl Table {
             rows: Vec::new(),
             views: Vec::new(),
         }
+    }
+
+    /// A table of a row per item of `items`, its columns to be added by [`Columns`].
+    pub fn of<T>(name: impl Into<String>, title: impl Into<String>, items: &[T]) -> Columns<'_, T> {
+        let mut table = Table::new(name, title);
+        table.rows = vec![Vec::new(); items.len()];
+        Columns { items, table }
     }
 
     /// Shows the columns `keys` (after the first column) as a table titled `title`, of the
@@ -114,7 +201,9 @@ impl Table {
     /// The cells of column `column` in rows `rows`, as shown on a page: numbers in the
     /// column's format with one number of decimals for the column.
     pub fn shown_column(&self, column: usize, rows: &[usize]) -> Vec<String> {
-        let format = self.columns[column].format;
+        let Column {
+            format, per_value, ..
+        } = self.columns[column];
         let numbers: Vec<f64> = rows
             .iter()
             .filter_map(|&r| match self.rows[r][column] {
@@ -122,7 +211,12 @@ impl Table {
                 Cell::Text(_) | Cell::NotApplicable => None,
             })
             .collect();
-        let mut shown = format.column(&numbers).into_iter();
+        let shown = if per_value {
+            numbers.iter().map(|&value| format.show(value)).collect()
+        } else {
+            format.column(&numbers)
+        };
+        let mut shown = shown.into_iter();
         rows.iter()
             .map(|&r| match &self.rows[r][column] {
                 Cell::Text(text) => text.clone(),
@@ -138,13 +232,60 @@ impl Table {
             key: key.into(),
             heading: heading.into(),
             format,
+            per_value: false,
+            right: false,
         });
     }
 
-    /// Adds a row, one cell per column.
-    pub fn row(&mut self, cells: Vec<Cell>) {
-        debug_assert_eq!(cells.len(), self.columns.len(), "table {}", self.name);
+    /// Adds a row, one cell per column; a row of another width is refused, so that no CSV
+    /// is ragged.
+    pub fn row(&mut self, cells: Vec<Cell>) -> Result<(), RaggedRow> {
+        if cells.len() != self.columns.len() {
+            return Err(RaggedRow {
+                table: self.name.clone(),
+                cells: cells.len(),
+                columns: self.columns.len(),
+            });
+        }
         self.rows.push(cells);
+        Ok(())
+    }
+
+    /// The table as aligned text for the terminal: a line of headings, then a line per row,
+    /// each cell two spaces after the last and the lines indented by two; columns of text
+    /// left-aligned (unless [`Column::right`]), columns of numbers right-aligned, numbers as
+    /// on the page.
+    pub fn to_text(&self) -> String {
+        let all: Vec<usize> = (0..self.rows.len()).collect();
+        let columns: Vec<(bool, Vec<String>)> = (0..self.columns.len())
+            .map(|c| {
+                let numeric = self.columns[c].right
+                    || self.rows.iter().any(|row| !matches!(row[c], Cell::Text(_)));
+                let mut shown = vec![self.columns[c].heading.clone()];
+                shown.extend(self.shown_column(c, &all));
+                (numeric, shown)
+            })
+            .collect();
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|(_, shown)| shown.iter().map(|s| s.chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut text = String::new();
+        for line in 0..=self.rows.len() {
+            let mut out = String::new();
+            for ((numeric, shown), width) in columns.iter().zip(&widths) {
+                let cell = &shown[line];
+                let pad = " ".repeat(width - cell.chars().count());
+                if *numeric {
+                    out.push_str(&format!("  {pad}{cell}"));
+                } else {
+                    out.push_str(&format!("  {cell}{pad}"));
+                }
+            }
+            text.push_str(out.trim_end());
+            text.push('\n');
+        }
+        text
     }
 
     /// The file name, `<name>.csv`.
@@ -183,8 +324,12 @@ mod tests {
         let mut table = Table::new("t", "T");
         table.column("name", "Name", Format::Number);
         table.column("value", "Value", Format::Usd);
-        table.row(vec!["a,b".into(), 0.1.into()]);
-        table.row(vec!["plain".into(), 2.5e9.into()]);
+        table
+            .row(vec!["a,b".into(), 0.1.into()])
+            .expect("two cells");
+        table
+            .row(vec!["plain".into(), 2.5e9.into()])
+            .expect("two cells");
         assert_eq!(
             table.to_csv(),
             "name,value\n\"a,b\",0.1\nplain,2500000000\n"
@@ -194,13 +339,16 @@ mod tests {
 
     #[test]
     fn views_show_chosen_columns_and_rows_with_one_format_per_column() {
-        let mut table = Table::new("t", "T");
-        table.column("name", "Name", Format::Number);
-        table.column("ret", "Return", Format::Percent);
-        table.column("usd", "Money", Format::Usd);
-        table.row(vec!["a".into(), (-0.00602).into(), 1e8.into()]);
-        table.row(vec!["b".into(), 0.05377.into(), 1.43e10.into()]);
-        table.row(vec!["c".into(), (-0.0008889).into(), 5.0.into()]);
+        let rows = [
+            ("a", -0.00602, 1e8),
+            ("b", 0.05377, 1.43e10),
+            ("c", -0.0008889, 5.0),
+        ];
+        let mut table = Table::of("t", "T", &rows)
+            .text("name", "Name", |r| r.0.to_string())
+            .number("ret", "Return", Format::Percent, |r| r.1)
+            .number("usd", "Money", Format::Usd, |r| r.2)
+            .table();
         assert_eq!(table.page_views().len(), 1, "whole without views");
         table.view("Returns", &["ret"], |_| true);
         table.view("Money", &["usd"], |name| name != &Cell::from("c"));
@@ -217,6 +365,37 @@ mod tests {
         assert!(
             table.to_csv().contains("c,-0.0008889,5\n"),
             "the CSV keeps all"
+        );
+    }
+
+    #[test]
+    fn a_ragged_row_is_refused() {
+        let mut table = Table::new("t", "T");
+        table.column("name", "Name", Format::Number);
+        table.column("value", "Value", Format::Usd);
+        assert_eq!(
+            table.row(vec!["a".into()]),
+            Err(RaggedRow {
+                table: "t".to_string(),
+                cells: 1,
+                columns: 2
+            })
+        );
+        assert!(table.rows.is_empty());
+    }
+
+    #[test]
+    fn the_terminal_aligns_text_left_and_numbers_right() {
+        let rows = [("long name", Some(0.125), 0.98), ("b", None, -2.7)];
+        let table = Table::of("t", "T", &rows)
+            .text("name", "name", |r| r.0.to_string())
+            .number("ret", "return", Format::Percent, |r| r.1)
+            .number("share", "share", Format::Percent, |r| r.2)
+            .per_value()
+            .table();
+        assert_eq!(
+            table.to_text(),
+            "  name       return  share\n  long name   12.5%    98%\n  b               –  -270%\n"
         );
     }
 }

@@ -1,54 +1,14 @@
-//! The readable summary `firesale run` prints: per cohort (largest 1-in-100 loss first), per
-//! asset, and system totals, every number through [`super::format`]; and the progress bar.
+//! The readable summary `firesale run` prints: tables per cohort (largest 1-in-100 loss first)
+//! and per asset, and system totals, every number through [`super::format`]; and the progress
+//! bar.
 
 use std::fmt::Write;
 
 use indicatif::ProgressStyle;
 
 use super::format::{self, Format, compact, duration, usd};
-use super::summary::{FORCED_SELLING_EFFECT, RunSummary, quantile};
-
-/// Aligned columns two spaces apart: a heading per column, the first `left` columns
-/// left-aligned, the rest right-aligned, two spaces of indent.
-pub fn text_table(headings: &[&str], rows: &[Vec<String>], left: usize) -> String {
-    let width = |i: usize| {
-        rows.iter()
-            .map(|row| row[i].chars().count())
-            .chain(std::iter::once(headings[i].chars().count()))
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..headings.len()).map(width).collect();
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            let pad = " ".repeat(w - cell.chars().count());
-            if i < left {
-                let _ = write!(text, "  {cell}{pad}");
-            } else {
-                let _ = write!(text, "  {pad}{cell}");
-            }
-        }
-        text.trim_end().to_string() + "\n"
-    };
-    let mut out = line(headings.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
-}
-
-/// Columns of values, each shown in its format with one number of decimals per column.
-fn columns(formats: &[Format], values: &[Vec<f64>]) -> Vec<Vec<String>> {
-    let shown: Vec<Vec<String>> = formats
-        .iter()
-        .enumerate()
-        .map(|(i, f)| f.column(&values.iter().map(|row| row[i]).collect::<Vec<_>>()))
-        .collect();
-    (0..values.len())
-        .map(|r| shown.iter().map(|column| column[r].clone()).collect())
-        .collect()
-}
+use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, quantile};
+use super::tables::Table;
 
 /// Renders the summary as aligned text tables.
 pub fn render(summary: &RunSummary) -> String {
@@ -83,103 +43,78 @@ pub fn render(summary: &RunSummary) -> String {
     );
     let mut cohorts: Vec<_> = summary.cohorts.0.iter().collect();
     cohorts.sort_by(|a, b| b.1.var["0.99"].total_cmp(&a.1.var["0.99"]));
-    let formats = [
-        Format::Usd,
-        Format::Usd,
-        Format::Usd,
-        Format::Probability,
-        Format::Usd,
-        Format::Count,
-        Format::Usd,
-        Format::Probability,
-    ];
-    let values: Vec<Vec<f64>> = cohorts
-        .iter()
-        .map(|(_, c)| {
-            vec![
-                c.loss.mean,
-                c.var["0.99"],
-                c.es["0.99"],
-                c.p_liquidation,
-                c.liquidated_notional.mean,
-                c.accounts_liquidated.mean,
-                c.bad_debt.mean,
-                c.p_bad_debt,
-            ]
+    // Funds and ETFs are never liquidated: their liquidation columns do not apply.
+    let liquidation = |c: &CohortSummary, value: f64| c.can_be_liquidated().then_some(value);
+    let table = Table::of("cohorts", "Cohorts", &cohorts)
+        .text("cohort", "cohort", |(name, _)| name.to_string())
+        .text("kind", "kind", |(_, c)| c.kind.clone())
+        .number("loss.mean", "loss mean", Format::Usd, |(_, c)| c.loss.mean)
+        .number("var.0.99", "VaR 99%", Format::Usd, |(_, c)| c.var["0.99"])
+        .number("es.0.99", "ES 99%", Format::Usd, |(_, c)| c.es["0.99"])
+        .number("p_liquidation", "P(liq)", Format::Probability, |(_, c)| {
+            liquidation(c, c.p_liquidation)
         })
-        .collect();
-    let rows: Vec<Vec<String>> = cohorts
-        .iter()
-        .zip(columns(&formats, &values))
-        .map(|((name, c), mut shown)| {
-            // Funds and ETFs are never liquidated: their liquidation columns do not apply.
-            if !c.can_be_liquidated() {
-                shown[3..].fill("–".to_string());
-            }
-            [vec![name.to_string(), c.kind.clone()], shown].concat()
-        })
-        .collect();
-    out.push_str(&text_table(
-        &[
-            "cohort",
-            "kind",
-            "loss mean",
-            "VaR 99%",
-            "ES 99%",
-            "P(liq)",
+        .number(
+            "liquidated_notional.mean",
             "liq notional",
+            Format::Usd,
+            |(_, c)| liquidation(c, c.liquidated_notional.mean),
+        )
+        .number(
+            "accounts_liquidated.mean",
             "accounts liq",
-            "bad debt",
+            Format::Count,
+            |(_, c)| liquidation(c, c.accounts_liquidated.mean),
+        )
+        .number("bad_debt.mean", "bad debt", Format::Usd, |(_, c)| {
+            liquidation(c, c.bad_debt.mean)
+        })
+        .number(
+            "p_bad_debt",
             "P(bad debt)",
-        ],
-        &rows,
-        2,
-    ));
+            Format::Probability,
+            |(_, c)| liquidation(c, c.p_bad_debt),
+        )
+        .table();
+    out.push_str(&table.to_text());
     let _ = writeln!(
         out,
         "  (liq notional, accounts liq and bad debt are means over paths; – : not a margin \
          book, never liquidated)\n\n\
          Assets: return over the horizon, drawdown, forced-selling effect"
     );
-    let values: Vec<Vec<f64>> = summary
-        .assets
-        .0
-        .iter()
-        .map(|(_, a)| {
-            let mut row: Vec<f64> = ["0.01", "0.05", "0.5", "0.95", "0.99"]
-                .iter()
-                .map(|key| quantile(&a.return_, key))
-                .collect();
-            row.extend([
-                a.max_drawdown.mean,
-                quantile(&a.max_drawdown, "0.99"),
-                a.forced_selling_effect(),
-            ]);
-            row
-        })
-        .collect();
-    let rows: Vec<Vec<String>> = summary
-        .assets
-        .0
-        .iter()
-        .zip(columns(&[Format::Percent; 8], &values))
-        .map(|((name, _), shown)| [vec![name.clone()], shown].concat())
-        .collect();
-    out.push_str(&text_table(
-        &[
-            "asset",
-            "ret 1%",
-            "ret 5%",
-            "ret 50%",
-            "ret 95%",
-            "ret 99%",
+    let mut assets =
+        Table::of("assets", "Assets", &summary.assets.0)
+            .text("asset", "asset", |(name, _)| name.clone());
+    for key in ["0.01", "0.05", "0.5", "0.95", "0.99"] {
+        assets = assets.number(
+            format!("return.{key}"),
+            format!("ret {}", format::level(key)),
+            Format::Percent,
+            |(_, a)| quantile(&a.return_, key),
+        );
+    }
+    let assets = assets
+        .number(
+            "max_drawdown.mean",
             "maxDD mean",
+            Format::Percent,
+            |(_, a)| a.max_drawdown.mean,
+        )
+        .number(
+            "max_drawdown.0.99",
             "maxDD 99%",
+            Format::Percent,
+            |(_, a)| quantile(&a.max_drawdown, "0.99"),
+        )
+        .number(
+            "forced_selling_effect",
             "forced-selling effect",
-        ],
-        &rows,
-        1,
-    ));
+            Format::Percent,
+            |(_, a)| a.forced_selling_effect(),
+        )
+        .table();
+    out.push_str(&assets.to_text());
     let _ = writeln!(out, "  ({FORCED_SELLING_EFFECT})");
     let system = &summary.system;
     let _ = writeln!(out, "\nSystem (mean, 1-in-100, worst path)");

@@ -50,14 +50,13 @@ impl Problem {
     pub fn new(
         model: &Model,
         cohort: &str,
-        param: &str,
+        param: Param,
         target: &str,
         range: (Option<f64>, Option<f64>),
         tolerance: f64,
     ) -> Result<Problem> {
         let index = cohort_index(model, cohort, "--cohort")?;
         let kind = &model.cohorts[index].kind;
-        let param = Param::parse(param)?;
         param.check(kind, cohort)?;
         let target = Target::parse(target)?;
         target.check(kind, cohort)?;

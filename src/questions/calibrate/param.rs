@@ -10,26 +10,21 @@
 
 use serde::Serialize;
 
-use super::super::input::unknown;
+use super::super::input;
 use crate::model::{CohortKind, MarginBook, Model};
 use crate::report::format::{Format, usd};
 use crate::scenario::check;
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// `--param`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum Param {
     Leverage,
     MaintenanceMargin,
     Equity,
 }
-
-/// `--param` names.
-const NAMES: [(&str, Param); 3] = [
-    ("leverage", Param::Leverage),
-    ("maintenance_margin", Param::MaintenanceMargin),
-    ("equity", Param::Equity),
-];
 
 /// Default range of a scale: from 1% of the scenario's value to this multiple of it (or to
 /// where a margin bucket would reach 1/m).
@@ -55,19 +50,12 @@ pub struct Setting {
 impl Param {
     /// Parses `--param`; an unknown name lists the valid ones.
     pub fn parse(text: &str) -> Result<Param> {
-        NAMES
-            .iter()
-            .find(|(name, _)| *name == text)
-            .map(|(_, param)| *param)
-            .ok_or_else(|| unknown("--param", "parameter", text, &NAMES.map(|(name, _)| name)))
+        input::choice("--param", "parameter", text)
     }
 
-    pub fn name(self) -> &'static str {
-        NAMES
-            .iter()
-            .find(|(_, param)| *param == self)
-            .map(|(name, _)| *name)
-            .expect("every parameter has a name")
+    /// The name `--param` gives it.
+    pub fn name(self) -> String {
+        input::name(&self)
     }
 
     /// Whether the searched value multiplies the scenario's (leverage, equity) rather than

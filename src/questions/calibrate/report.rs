@@ -4,12 +4,15 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::super::Answer;
 use super::param::{Param, Setting, setting};
 use super::target::{Estimate, Target};
 use super::{Calibration, Outcome, Problem, Trial};
 use crate::engine::BackendInfo;
 use crate::model::Model;
+use crate::report::format::Format;
 use crate::report::summary::Backend;
+use crate::report::tables::Table;
 
 /// The `--json` document of a calibration.
 #[derive(Debug, Clone, Serialize)]
@@ -175,14 +178,11 @@ impl CalibrationReport {
             message,
         }
     }
+}
 
-    /// Pretty JSON text, newline-terminated.
-    pub fn to_json(&self) -> String {
-        crate::report::file::pretty_json(self)
-    }
-
+impl Answer for CalibrationReport {
     /// The readable answer: the trials, then the message.
-    pub fn render(&self) -> String {
+    fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -197,20 +197,25 @@ impl CalibrationReport {
             self.backend.kind,
             self.elapsed_seconds
         );
-        let _ = writeln!(
-            out,
-            "\n  {:>5} {:>14} {:>14} {:>30} {:>6} {:>8}",
-            "trial", "value", self.target.metric, "95% CI", "meets", "seconds"
-        );
-        for (i, trial) in self.trials.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  {:>5} {}",
-                i + 1,
-                trial_line(self.param, &self.target, trial)
-            );
-        }
-        let _ = writeln!(out, "\n{}", self.message);
+        let trials: Vec<(usize, &Trial)> = self.trials.iter().enumerate().collect();
+        let table = Table::of("trials", "Trials", &trials)
+            .number("trial", "trial", Format::Count, |(i, _)| (i + 1) as f64)
+            .text("value", "value", |(_, t)| value_text(self.param, t.value))
+            .right()
+            .number(
+                "metric",
+                self.target.metric,
+                self.target.shown_as(),
+                |(_, t)| t.metric.value,
+            )
+            .text("ci95", "95% CI", |(_, t)| interval(&self.target, t))
+            .right()
+            .text("meets", "meets", |(_, t)| yes_no(t.meets))
+            .right()
+            .text("seconds", "seconds", |(_, t)| format!("{:.2}", t.seconds))
+            .right()
+            .table();
+        let _ = writeln!(out, "\n{}\n{}", table.to_text(), self.message);
         out
     }
 }
@@ -221,14 +226,23 @@ pub fn trial_line(param: Param, target: &Target, trial: &Trial) -> String {
         "{:>14} {:>14} {:>30} {:>6} {:>8.2}",
         value_text(param, trial.value),
         target.format(trial.metric.value),
-        format!(
-            "{} to {}",
-            target.format(trial.metric.ci95[0]),
-            target.format(trial.metric.ci95[1])
-        ),
-        if trial.meets { "yes" } else { "no" },
+        interval(target, trial),
+        yes_no(trial.meets),
         trial.seconds
     )
+}
+
+/// The 95% interval of a trial's metric: `0.65% to 1.5%`.
+fn interval(target: &Target, trial: &Trial) -> String {
+    format!(
+        "{} to {}",
+        target.format(trial.metric.ci95[0]),
+        target.format(trial.metric.ci95[1])
+    )
+}
+
+fn yes_no(meets: bool) -> String {
+    if meets { "yes" } else { "no" }.to_string()
 }
 
 /// A searched value for people: `×0.734` for a scale, `3.100%` for a margin.

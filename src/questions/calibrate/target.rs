@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::super::input::{parse_amount, unknown};
 use crate::engine::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::model::CohortKind;
-use crate::report::format::{Format, usd};
+use crate::report::format::Format;
 use crate::{Error, Result};
 
 /// z of a two-sided 95% interval.
@@ -158,9 +158,14 @@ impl Target {
 
     /// A value of the metric for people: a percentage or USD.
     pub fn format(&self, value: f64) -> String {
+        self.shown_as().show(value)
+    }
+
+    /// How the metric's values are shown to people: as probabilities, or USD.
+    pub fn shown_as(&self) -> Format {
         match self.kind {
-            Metric::PLiquidation | Metric::PBadDebt => Format::Probability.show(value),
-            Metric::Var(_) | Metric::Es(_) => usd(value),
+            Metric::PLiquidation | Metric::PBadDebt => Format::Probability,
+            Metric::Var(_) | Metric::Es(_) => Format::Usd,
         }
     }
 }

@@ -1,0 +1,115 @@
+//! The report folder of `firesale reverse`.
+
+use super::{Sweep, cascade_table, metric_against, outcomes, rounds_warning};
+use crate::questions::Answer;
+use crate::questions::input;
+use crate::questions::reverse::{Reverse, ReverseReport};
+use crate::report::bundle::{Block, Report, Section};
+use crate::report::chart::Axis;
+use crate::report::format::Format;
+use crate::report::tables::{Cell, Table};
+
+/// The report of `firesale reverse`.
+pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
+    let target = &report.target;
+    let mut sections =
+        vec![Section::new("answer", "Answer").with(Block::Text(report.message.clone()))];
+    if let (Some(cohorts), Some(assets)) = (&report.cohorts, &report.assets) {
+        sections.push(outcomes(cohorts, assets));
+    }
+    sections.push(
+        Section::new("cascade", "The cascade at that scale")
+            .with(Block::Table(cascade_table(&report.liquidations))),
+    );
+    let mut levels = Table::new(
+        "key-levels",
+        "Key price levels: each margin cohort's first liquidation",
+    );
+    levels.column("cohort", "Cohort", Format::Number);
+    levels.column("scale", "Scale", Format::Number);
+    for (asset, _) in &report.shock.0 {
+        levels.column(
+            format!("{asset}.return"),
+            format!("{asset} return"),
+            Format::Percent,
+        );
+        levels.column(
+            format!("{asset}.price"),
+            format!("{asset} price"),
+            Format::Usd,
+        );
+    }
+    for (cohort, level) in &report.key_levels.0 {
+        let mut row: Vec<Cell> = vec![cohort.as_str().into(), Cell::from(level.scale)];
+        for (asset, _) in &report.shock.0 {
+            let at = level
+                .shock
+                .as_ref()
+                .and_then(|shock| shock.0.iter().find(|(name, _)| name == asset))
+                .map(|(_, at)| at);
+            row.extend([
+                Cell::from(at.map(|a| a.return_)),
+                Cell::from(at.map(|a| a.price)),
+            ]);
+        }
+        levels.row(row).expect("a cell per column");
+    }
+    sections.push(Section::new("key-levels", "Key price levels").with(Block::Table(levels)));
+    if !answer.points.is_empty() {
+        let mut points = answer.points.clone();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut search = Table::new("search", "Every path of the search for the target");
+        search.column("scale", "Scale", Format::Number);
+        search.column("metric", target.metric, target.unit());
+        for &(scale, metric) in &answer.points {
+            search
+                .row(vec![scale.into(), metric.into()])
+                .expect("a cell per column");
+        }
+        let figure = metric_against(
+            Sweep {
+                name: "search",
+                title: format!("{} {} against the shock", target.cohort, target.metric),
+                x: Axis {
+                    label: "scale of the shock direction".to_string(),
+                    format: Format::Number,
+                },
+                y: Axis {
+                    label: format!("{} {}", target.cohort, target.metric),
+                    format: target.unit(),
+                },
+                threshold: target.threshold,
+                chosen: report
+                    .scale
+                    .map(|scale| (format!("found: ×{scale:.4}"), scale)),
+            },
+            points,
+            None,
+        );
+        sections.push(
+            Section::new("search", "The search")
+                .with(Block::Figure(figure))
+                .with(Block::DataFile(search)),
+        );
+    }
+    let shock: Vec<String> = report
+        .shock
+        .0
+        .iter()
+        .map(|(name, ret)| format!("{name} {}", Format::Percent.show(*ret)))
+        .collect();
+    Report {
+        title: format!("Reverse stress test: {}", report.scenario),
+        subtitle: format!(
+            "shock {} in one step, then the rest of one day ({} steps of {}, {}); target {}",
+            shock.join(", "),
+            report.steps,
+            Format::Hours.show(report.step_hours),
+            input::name(&report.regime),
+            target.expression
+        ),
+        warnings: rounds_warning(report.system.as_ref().is_some_and(|s| s.rounds_exhausted)),
+        summary_json: Some(report.to_json()),
+        sections,
+    }
+}
