@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a single-node Slurm cluster on this machine, for the integration test of
-# `firesale slurm` (tests/slurm.rs): munged, slurmctld and slurmd from Debian's packages, run
+# `firesale slurm` (tests/it/slurm.rs): munged, slurmctld and slurmd from Debian's packages, run
 # as plain daemons (no systemd), with a generated slurm.conf. Configuration, state and logs
 # live under $FIRESALE_SLURM_DIR (default /tmp/firesale-slurm); /etc/slurm is not touched.
 #

@@ -16,7 +16,7 @@
 //!
 //! On a software adapter (Mesa's lavapipe, whose "device memory" is host memory and whose
 //! atomics are emulated) the chunk's rows are instead read back and reduced on the host
-//! ([`ReduceOn::Host`]): the totals are identical bit for bit (tests/gpu.rs checks the two
+//! ([`ReduceOn::Host`]): the totals are identical bit for bit (tests/it/gpu.rs checks the two
 //! reductions against each other), and it saves the reduction pass, about a sixth of the
 //! CPU time there (user time 46 s with it against 39 s without, 200,000 crypto-unwind paths).
 

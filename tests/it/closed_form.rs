@@ -2,9 +2,7 @@
 //! quantiles. Every tolerance is a stated multiple of the Monte Carlo standard error plus
 //! the quantile summary's own bound (0.5% relative) where a quantile is read from it.
 
-mod common;
-
-use common::{assert_close, discrete_barrier_probability, model, run};
+use crate::common::{assert_close, discrete_barrier_probability, model, run};
 use firesale::engine::metrics::{ACCOUNTS_LIQUIDATED, LOSS, RETURN};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 

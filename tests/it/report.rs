@@ -4,7 +4,7 @@
 //! summary's numbers, and report.html rendering in headless Chromium with every image loaded
 //! and no console error.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,15 +4,13 @@
 //! report folder is replaced whole and never mixes two runs, and a full disk leaves the
 //! previous outputs as they were.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_refused, assert_success, file_names, scratch_dir};
+use crate::common::{assert_refused, assert_success, file_names, scratch_dir};
 use firesale::report::file::REPORT_MARKER;
 
 /// `firesale run calm-market --paths 2000 --quiet ARGS` in `dir`.

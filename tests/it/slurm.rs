@@ -7,13 +7,11 @@
 //! if it is not up, and fails if it cannot; elsewhere it runs when that cluster is up and is
 //! skipped, saying so, when it is not.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{assert_refused, assert_success, firesale_in, scratch_dir, without_elapsed};
+use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir, without_elapsed};
 
 /// How long the submitted jobs may take, queueing included, before the test gives up.
 const JOB_TIMEOUT: Duration = Duration::from_secs(300);

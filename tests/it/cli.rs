@@ -1,69 +1,50 @@
 //! The `firesale` command as a user meets it: exit statuses (2 for bad input, never a
 //! panic), error lines that name the field or flag, the JSON contract and the CSV dump.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn firesale(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("firesale-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
-
-/// Asserts exit status 2, no panic, and an error line containing `needle`.
-fn assert_bad_input(output: &Output, needle: &str) {
-    let text = stderr(output);
-    assert_eq!(output.status.code(), Some(2), "stderr: {text}");
-    assert!(!text.contains("panicked"), "panic: {text}");
-    assert!(text.contains(needle), "expected '{needle}' in: {text}");
-}
+use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir};
 
 #[test]
 fn a_missing_file_is_bad_input() {
-    assert_bad_input(
-        &firesale(&["run", "/nonexistent/x.toml"]),
-        "/nonexistent/x.toml",
+    let dir = scratch_dir("cli-missing");
+    assert_refused(
+        &firesale_in(&dir, &["run", "/nonexistent/x.toml"]),
+        &["/nonexistent/x.toml"],
     );
 }
 
 #[test]
 fn an_unknown_builtin_lists_the_builtins() {
-    assert_bad_input(&firesale(&["run", "no-such-scenario"]), "crypto-unwind");
+    let dir = scratch_dir("cli-unknown");
+    assert_refused(
+        &firesale_in(&dir, &["run", "no-such-scenario"]),
+        &["crypto-unwind"],
+    );
 }
 
 #[test]
 fn a_scenario_error_names_the_field() {
-    let path = scratch("bad.toml");
+    let dir = scratch_dir("cli-scenario");
     std::fs::write(
-        &path,
+        dir.join("bad.toml"),
         "name = \"bad\"\n[simulation]\nsteps = 4\n[[assets]]\nname = \"X\"\nprice = 1.0\nvol = -0.2\ndepth = 1e6\n",
     )
     .expect("write");
-    assert_bad_input(
-        &firesale(&["validate", path.to_str().expect("utf-8")]),
-        "assets[0].vol",
+    assert_refused(
+        &firesale_in(&dir, &["validate", "bad.toml"]),
+        &["assets[0].vol"],
     );
 }
 
 #[test]
 fn bad_flags_are_bad_input() {
-    assert_bad_input(
+    let dir = scratch_dir("cli-flags");
+    let firesale = |args: &[&str]| firesale_in(&dir, args);
+    assert_refused(
         &firesale(&["run", "calm-market", "--paths", "0"]),
-        "--paths",
+        &["--paths"],
     );
-    assert_bad_input(&firesale(&["run", "calm-market", "--seed=-3"]), "--seed");
-    assert_bad_input(
+    assert_refused(&firesale(&["run", "calm-market", "--seed=-3"]), &["--seed"]);
+    assert_refused(
         &firesale(&[
             "run",
             "calm-market",
@@ -73,35 +54,37 @@ fn bad_flags_are_bad_input() {
             "11",
             "x.csv",
         ]),
-        "--dump-paths",
+        &["--dump-paths"],
     );
-    assert_bad_input(
+    assert_refused(
         &firesale(&["run", "calm-market", "--backend", "tpu"]),
-        "--backend",
+        &["--backend"],
     );
 }
 
 /// `--json` carries every key of MODEL.md §6 and `--dump-paths` the documented columns.
 #[test]
 fn run_writes_the_json_contract_and_the_path_dump() {
-    let json = scratch("summary.json");
-    let csv = scratch("paths.csv");
-    let output = firesale(&[
-        "run",
-        "crypto-unwind",
-        "--paths",
-        "300",
-        "--backend",
-        "cpu",
-        "--quiet",
-        "--json",
-        json.to_str().expect("utf-8"),
-        "--dump-paths",
-        "5",
-        csv.to_str().expect("utf-8"),
-    ]);
-    assert!(output.status.success(), "stderr: {}", stderr(&output));
-    assert!(output.stdout.is_empty(), "--quiet prints nothing");
+    let dir = scratch_dir("cli-contract");
+    let (json, csv) = (dir.join("summary.json"), dir.join("paths.csv"));
+    let output = firesale_in(
+        &dir,
+        &[
+            "run",
+            "crypto-unwind",
+            "--paths",
+            "300",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--json",
+            "summary.json",
+            "--dump-paths",
+            "5",
+            "paths.csv",
+        ],
+    );
+    assert!(assert_success(&output).is_empty(), "--quiet prints nothing");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
             .expect("valid JSON");
@@ -158,39 +141,38 @@ fn run_writes_the_json_contract_and_the_path_dump() {
 /// The same seed gives the same per-path rows; the JSON goes to stdout with `--json -`.
 #[test]
 fn runs_are_reproducible_and_json_can_go_to_stdout() {
+    let dir = scratch_dir("cli-reproducible");
     let dump = |name: &str| {
-        let csv = scratch(name);
-        let output = firesale(&[
-            "run",
-            "calm-market",
-            "--paths",
-            "50",
-            "--seed",
-            "9",
-            "--json",
-            "-",
-            "--dump-paths",
-            "50",
-            csv.to_str().expect("utf-8"),
-        ]);
-        assert!(output.status.success(), "stderr: {}", stderr(&output));
+        let output = firesale_in(
+            &dir,
+            &[
+                "run",
+                "calm-market",
+                "--paths",
+                "50",
+                "--seed",
+                "9",
+                "--json",
+                "-",
+                "--dump-paths",
+                "50",
+                name,
+            ],
+        );
         let summary: serde_json::Value =
-            serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+            serde_json::from_str(&assert_success(&output)).expect("stdout is JSON");
         assert_eq!(summary["seed"], 9);
-        std::fs::read_to_string(csv).expect("csv")
+        std::fs::read_to_string(dir.join(name)).expect("csv")
     };
     assert_eq!(dump("a.csv"), dump("b.csv"));
 }
 
 #[test]
 fn validate_and_scenarios_describe_the_builtins() {
-    let listed = firesale(&["scenarios"]);
-    assert!(listed.status.success());
-    let text = String::from_utf8_lossy(&listed.stdout);
+    let dir = scratch_dir("cli-builtins");
+    let text = assert_success(&firesale_in(&dir, &["scenarios"]));
     assert!(text.contains("crypto-unwind") && text.contains("calm-market"));
-    let validated = firesale(&["validate", "crypto-unwind"]);
-    assert!(validated.status.success(), "{}", stderr(&validated));
-    let text = String::from_utf8_lossy(&validated.stdout);
+    let text = assert_success(&firesale_in(&dir, &["validate", "crypto-unwind"]));
     assert!(text.contains("bucket leverages") && text.contains("stress"));
 }
 
@@ -198,25 +180,24 @@ fn validate_and_scenarios_describe_the_builtins() {
 /// its JSON; `--backend gpu` runs on it and says so; `auto` explains its choice.
 #[test]
 fn devices_bench_and_backend_choice() {
-    let devices = firesale(&["devices"]);
-    assert!(devices.status.success(), "{}", stderr(&devices));
-    let listed = String::from_utf8_lossy(&devices.stdout).into_owned();
+    let dir = scratch_dir("cli-devices");
+    let firesale = |args: &[&str]| firesale_in(&dir, args);
+    let listed = assert_success(&firesale(&["devices"]));
     assert!(listed.contains("max storage binding"), "{listed}");
     // The device type in words, not wgpu's debug name (`Cpu`).
     assert!(listed.contains("type software on the CPU"), "{listed}");
 
-    let json = scratch("bench.json");
-    let bench = firesale(&[
+    assert_success(&firesale(&[
         "bench",
         "calm-market",
         "--paths",
         "300",
         "--json",
-        json.to_str().expect("utf-8"),
-    ]);
-    assert!(bench.status.success(), "{}", stderr(&bench));
+        "bench.json",
+    ]));
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("bench json")).expect("JSON");
+        serde_json::from_str(&std::fs::read_to_string(dir.join("bench.json")).expect("bench json"))
+            .expect("JSON");
     let engines: Vec<&str> = report["results"]
         .as_array()
         .expect("results")
@@ -242,18 +223,13 @@ fn devices_bench_and_backend_choice() {
         "-",
         "--quiet",
     ]);
-    assert!(gpu.status.success(), "{}", stderr(&gpu));
-    let summary: serde_json::Value = serde_json::from_slice(&gpu.stdout).expect("JSON");
+    let summary: serde_json::Value = serde_json::from_str(&assert_success(&gpu)).expect("JSON");
     assert_eq!(summary["backend"]["kind"], "gpu");
 
-    let auto = firesale(&["run", "calm-market", "--paths", "300"]);
-    assert!(auto.status.success(), "{}", stderr(&auto));
-    assert!(
-        String::from_utf8_lossy(&auto.stdout).contains("  auto: "),
-        "auto says why on the terminal"
-    );
-    assert_bad_input(
+    let auto = assert_success(&firesale(&["run", "calm-market", "--paths", "300"]));
+    assert!(auto.contains("  auto: "), "auto says why on the terminal");
+    assert_refused(
         &firesale(&["run", "calm-market", "--backend", "cpu", "--adapter", "x"]),
-        "--adapter",
+        &["--adapter"],
     );
 }

@@ -2,11 +2,9 @@
 //! about, OS errors naming the path and the operation with status 2 when the user can fix
 //! them.
 
-mod common;
-
 use std::fs;
 
-use common::{assert_refused, assert_success, firesale_in, scratch_dir};
+use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir};
 
 #[test]
 fn a_backend_list_naming_no_backend_is_refused_without_debug_text() {

@@ -3,9 +3,7 @@
 //! impact and its decay, and a two-cohort cascade. The engine must match a direct
 //! replication of MODEL.md §2–§4 to rounding (1e-12 relative).
 
-mod common;
-
-use common::{assert_rel, model, single_path};
+use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, model, single_path};
 use firesale::engine::metrics::*;
 
 const ROUNDING: f64 = 1e-12;
@@ -32,20 +30,7 @@ price = 50.0
 vol = 0.0
 drift = {drift}
 depth = {depth}
-[[cohorts]]
-name = "bull3"
-kind = "leveraged_etf"
-aum = 1.0e8
-leverage = 3.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
-[[cohorts]]
-name = "bear1"
-kind = "leveraged_etf"
-aum = 4.0e7
-leverage = -1.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
+{ETF_PAIR}
 [[cohorts]]
 name = "taker2"
 kind = "leveraged_etf"
@@ -240,24 +225,7 @@ price = 1.0
 vol = 0.0
 drift = {}
 depth = 1000.0
-[[cohorts]]
-name = "A"
-kind = "margin"
-equity = 100.0
-weights = {{ X = 1.0 }}
-leverage = 20.0
-maintenance_margin = 0.02
-liquidation_fee = 0.01
-accounts = 40
-[[cohorts]]
-name = "B"
-kind = "margin"
-equity = 100.0
-weights = {{ X = 1.0 }}
-leverage = 10.0
-maintenance_margin = 0.05
-accounts = 10
-"#,
+{MARGIN_BOOKS}"#,
             -0.05 * 8760.0
         ))
     };

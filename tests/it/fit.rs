@@ -3,11 +3,9 @@
 //! history drawn from a known market with the engine's own exogenous stage, fitted, gives back
 //! every parameter within a tolerance derived from the fit's own standard errors.
 
-mod common;
-
 use std::path::Path;
 
-use common::{assert_success, firesale_in, scratch_dir};
+use crate::common::{self, assert_success, firesale_in, scratch_dir};
 use firesale::fit::simulate::{draw, to_history};
 use firesale::fit::uncertainty::Estimate;
 use firesale::fit::{Fit, fit};

@@ -3,13 +3,11 @@
 //! `elapsed_seconds`; and every way a set of shard files can be wrong is refused with exit
 //! status 2 and a line naming the file and the problem.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use common::{
+use crate::common::{
     assert_refused, assert_success, firesale_in, run_range, scratch_dir, without_elapsed,
 };
 use firesale::scenario::Source;

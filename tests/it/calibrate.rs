@@ -2,9 +2,7 @@
 //! probability of a price-taking book; losses that scale with size), the direction of a
 //! maintenance-margin limit, the answers when the range decides, and bad input.
 
-mod common;
-
-use common::{
+use crate::common::{
     assert_close, assert_refused, assert_success, discrete_barrier_probability, firesale_in, model,
     run, scratch_dir,
 };

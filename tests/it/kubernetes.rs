@@ -3,12 +3,10 @@
 //! they hold run as written (here on the CPU, with few paths, in a scratch folder standing
 //! for the volume) and merge into one complete run.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_success, firesale_in, scratch_dir};
+use crate::common::{assert_success, firesale_in, scratch_dir};
 use yaml_rust2::{Yaml, YamlLoader};
 
 const INDEX: &str = "$(JOB_COMPLETION_INDEX)";

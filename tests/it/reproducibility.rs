@@ -1,26 +1,9 @@
 //! A path's numbers depend only on (seed, path index): the totals of a run are identical,
 //! bit for bit, for any thread count and any split of the path range (MODEL.md §2).
 
-mod common;
-
-use std::sync::atomic::AtomicBool;
-
-use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 
-fn run_range(model: &Model, paths: std::ops::Range<u64>) -> RunOutput {
-    let cancel = AtomicBool::new(false);
-    run_cpu(
-        model,
-        paths,
-        &RunControl {
-            dump_paths: 64,
-            per_step: false,
-            cancel: &cancel,
-            progress: &|_| {},
-        },
-    )
-}
+use crate::common::run_range;
 
 fn crypto_unwind() -> Model {
     firesale::scenario::load("crypto-unwind").expect("built-in scenario")
@@ -35,7 +18,7 @@ fn totals_do_not_depend_on_the_thread_count() {
             .num_threads(threads)
             .build()
             .expect("thread pool")
-            .install(|| run_range(&model, 0..3000))
+            .install(|| run_range(&model, 0..3000, 64))
     };
     let one = in_pool(1);
     let two = in_pool(2);
@@ -48,10 +31,10 @@ fn totals_do_not_depend_on_the_thread_count() {
 #[test]
 fn totals_do_not_depend_on_how_the_paths_are_split() {
     let model = crypto_unwind();
-    let whole = run_range(&model, 0..2500).totals;
+    let whole = run_range(&model, 0..2500, 64).totals;
     for split in [1, 777, 1024, 2499] {
-        let head = run_range(&model, 0..split).totals;
-        let tail = run_range(&model, split..2500).totals;
+        let head = run_range(&model, 0..split, 64).totals;
+        let tail = run_range(&model, split..2500, 64).totals;
         let mut forward = head.clone();
         forward.merge(&tail);
         let mut backward = tail;

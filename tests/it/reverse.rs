@@ -1,18 +1,19 @@
 //! `firesale reverse`: the smallest one-day shock that reaches a target, and each cohort's key
 //! level, against a linear-impact case solved in closed form; the report; bad input.
 
-mod common;
-
 use std::sync::atomic::AtomicBool;
 
-use common::{assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir};
+use crate::common::{
+    MARGIN_BOOKS, assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir,
+};
 use firesale::model::Model;
 use firesale::questions::input::Regime;
 use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE};
 
 /// One asset at price 1 with linear impact (depth `depth`, halved in stress), one daily step,
-/// and two long margin books without fees: A (20×, m = 2%, G_A = 2000) and B (10×, m = 5%,
-/// G_B = 1000).
+/// and the two long margin books of tests/fixtures/two-margin-books.toml: A (20×, m = 2%,
+/// G_A = 2000) and B (10×, m = 5%, G_B = 1000). A's 1% fee changes its realised value only,
+/// not when it breaches nor what it sells, so nothing below depends on it.
 fn two_books(depth: f64) -> Model {
     model(&format!(
         r#"
@@ -29,23 +30,7 @@ name = "X"
 price = 1.0
 vol = 0.5
 depth = {depth}
-[[cohorts]]
-name = "A"
-kind = "margin"
-equity = 100.0
-weights = {{ X = 1.0 }}
-leverage = 20.0
-maintenance_margin = 0.02
-accounts = 40
-[[cohorts]]
-name = "B"
-kind = "margin"
-equity = 100.0
-weights = {{ X = 1.0 }}
-leverage = 10.0
-maintenance_margin = 0.05
-accounts = 10
-"#
+{MARGIN_BOOKS}"#
     ))
 }
 

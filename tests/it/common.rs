@@ -1,8 +1,7 @@
 //! Helpers shared by the integration tests: compile an inline scenario and run it on the
 //! CPU engine, keeping every path's metrics when asked; run the `firesale` binary in a
-//! scratch folder and compare its JSON summaries.
-
-#![allow(dead_code)] // each test binary uses its own subset
+//! scratch folder and compare its JSON summaries; the cohort books several tests share, from
+//! tests/fixtures/.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -13,6 +12,13 @@ use firesale::engine::metrics::MetricLayout;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 
+/// Two margin books, A and B, on an asset X (tests/fixtures/two-margin-books.toml).
+pub const MARGIN_BOOKS: &str = include_str!("../fixtures/two-margin-books.toml");
+
+/// A 3× and a −1× leveraged ETF on an asset X (tests/fixtures/etf-pair.toml).
+pub const ETF_PAIR: &str = include_str!("../fixtures/etf-pair.toml");
+
+/// Compiles an inline scenario, which must be valid.
 pub fn model(toml: &str) -> Model {
     firesale::scenario::compile_str(toml, "test").unwrap_or_else(|e| panic!("test scenario: {e}"))
 }

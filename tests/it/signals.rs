@@ -4,14 +4,12 @@
 //! exits 130 or 143; a second signal ends it at once with no output half-written. A
 //! `calibrate` stops between trials and writes the trials done, marked partial.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_refused, assert_success, firesale_in, scratch_dir};
+use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir};
 
 /// Paths enough that no run here ends before its signal.
 const MANY_PATHS: &str = "200000000";

@@ -4,12 +4,10 @@
 //! relative, but for the few paths where the last-bit difference of a polynomial exp, ln or
 //! sin/cos flips a liquidation at its threshold.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_refused, assert_success, scratch_dir, without_elapsed};
+use crate::common::{assert_refused, assert_success, scratch_dir, without_elapsed};
 use firesale::lanes::Width;
 
 /// Runs `firesale` in `dir` with `FIRESALE_CPU_LANES` set to `lanes` (unset when `None`).

@@ -3,10 +3,9 @@
 //! replay and the Monte Carlo engine on the same moves, the shocks file's rules, and the
 //! command as a user meets it.
 
-mod common;
-
-use common::{
-    assert_refused, assert_rel, assert_success, firesale_in, model, scratch_dir, single_path,
+use crate::common::{
+    ETF_PAIR, MARGIN_BOOKS, assert_refused, assert_rel, assert_success, firesale_in, model,
+    scratch_dir, single_path,
 };
 use firesale::engine::metrics::MetricLayout;
 use firesale::questions::replay::{self, ReplayReport};
@@ -14,10 +13,10 @@ use firesale::questions::shocks;
 
 const ROUNDING: f64 = 1e-12;
 
-/// Two margin cohorts on X (linear impact, depth 1000 calm, 500 in stress), and an asset Y
-/// that the shocks leave out.
+/// The two margin books of tests/fixtures/two-margin-books.toml on X (linear impact, depth
+/// 1000 calm, 500 in stress), and an asset Y that the shocks leave out.
 fn two_cohorts() -> firesale::model::Model {
-    model(
+    model(&format!(
         r#"
 name = "two-cohorts"
 [simulation]
@@ -36,25 +35,8 @@ name = "Y"
 price = 10.0
 vol = 0.9
 depth = 1000.0
-[[cohorts]]
-name = "A"
-kind = "margin"
-equity = 100.0
-weights = { X = 1.0 }
-leverage = 20.0
-maintenance_margin = 0.02
-liquidation_fee = 0.01
-accounts = 40
-[[cohorts]]
-name = "B"
-kind = "margin"
-equity = 100.0
-weights = { X = 1.0 }
-leverage = 10.0
-maintenance_margin = 0.05
-accounts = 10
-"#,
-    )
+{MARGIN_BOOKS}"#
+    ))
 }
 
 const THREE_STEPS: &str =
@@ -222,20 +204,7 @@ price = 50.0
 vol = 0.0
 drift = {}
 depth = 1.0e7
-[[cohorts]]
-name = "bull3"
-kind = "leveraged_etf"
-aum = 1.0e8
-leverage = 3.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
-[[cohorts]]
-name = "bear1"
-kind = "leveraged_etf"
-aum = 4.0e7
-leverage = -1.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
+{ETF_PAIR}
 [[cohorts]]
 name = "longs"
 kind = "margin"
