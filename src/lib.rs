@@ -6,7 +6,8 @@
 //! reductions) → [`report`] (terminal, JSON, CSV). Beside it, [`shard`] splits a run into parts
 //! that merge exactly, and [`cluster`] writes the job files that run those parts on a cluster's
 //! scheduler. [`questions`] builds the risk manager's questions (replay, limit calibration,
-//! reverse stress test) on all of them; only the binary's `cli` sees everything.
+//! reverse stress test) on all of them; only the binary's `cli` sees everything. The imports each
+//! module may make are listed in the README's layout section and checked by a test.
 
 pub mod cluster;
 pub mod engine;

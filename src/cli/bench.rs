@@ -13,15 +13,16 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use firesale::engine::RunControl;
 use firesale::engine::backend::Engine;
 use firesale::engine::gpu::agreement::{self, Agreement};
 use firesale::engine::gpu::device::device_type_name;
 use firesale::engine::gpu::{AdapterSummary, GpuEngine, list_adapters, run_gpu};
-use firesale::engine::metrics::MetricLayout;
 use firesale::engine::run_cpu;
-use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::report::file;
+use firesale::summary::BackendInfo;
+use firesale::summary::metrics::MetricLayout;
 use firesale::{Error, Result};
 
 #[derive(Debug, Serialize)]

@@ -10,13 +10,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::emit;
 use super::signals::StopSignals;
 use firesale::Result;
+use firesale::engine::RunControl;
 use firesale::engine::backend::{BackendChoice, Engine};
-use firesale::engine::metrics::RunTotals;
-use firesale::engine::{BackendInfo, RunControl};
 use firesale::model::Model;
 use firesale::questions;
 use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::{self, Problem, report};
+use firesale::summary::BackendInfo;
+use firesale::summary::metrics::RunTotals;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

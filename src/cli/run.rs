@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::signals::StopSignals;
 use super::{RunArgs, state_out};
+use firesale::engine::RunControl;
 use firesale::engine::backend::{BackendChoice, Engine};
-use firesale::engine::{BackendInfo, RunControl};
 use firesale::report::file::Outputs;
 use firesale::report::sections::{self, RunResults};
 use firesale::report::summary::RunInfo;
@@ -18,6 +18,7 @@ use firesale::report::{RunSummary, bundle, dump, terminal};
 use firesale::scenario::Source;
 use firesale::shard::Shard;
 use firesale::shard::state::{Invocation, ShardRun};
+use firesale::summary::BackendInfo;
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {

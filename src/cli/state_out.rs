@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use firesale::engine::metrics::RunTotals;
 use firesale::shard::state::{ShardRun, ShardState};
+use firesale::summary::metrics::RunTotals;
 
 /// The state file's bytes, and the line that says what it holds.
 pub fn state(run: ShardRun, totals: RunTotals, path: &Path) -> (Vec<u8>, String) {

@@ -10,9 +10,10 @@ use std::time::Instant;
 use wgpu::DeviceType;
 
 use super::gpu::{GpuEngine, list_adapters, run_gpu};
-use super::{BackendInfo, RunControl, RunOutput, run_cpu};
+use super::{RunControl, RunOutput, run_cpu};
 use crate::lanes::Width;
 use crate::model::Model;
+use crate::summary::BackendInfo;
 use crate::{Error, Result};
 
 /// Which engine simulates the paths: what the user asked for (`--backend`).

@@ -3,8 +3,7 @@
 pub mod backend;
 pub mod cpu;
 pub mod gpu;
-pub mod metrics;
-pub mod steps;
+pub mod plan;
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,19 +12,8 @@ use rayon::prelude::*;
 
 use crate::lanes::Width;
 use crate::model::Model;
-use metrics::{MetricLayout, RunTotals};
-use steps::{PerThreadSteps, StepTotals};
-
-/// Which engine ran, for the summary (`backend` in the JSON).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackendInfo {
-    /// "cpu" or "gpu".
-    pub kind: String,
-    /// The adapter's name, or the CPU's description.
-    pub adapter: String,
-    /// How `auto` chose it, when it did.
-    pub selection: Option<String>,
-}
+use crate::summary::metrics::{MetricLayout, RunTotals};
+use crate::summary::steps::{PerThreadSteps, StepTotals};
 
 /// What a caller wants back besides the totals, and how it watches the run.
 pub struct RunControl<'a> {
@@ -87,7 +75,7 @@ pub fn run_cpu_at(
     paths: Range<u64>,
     control: &RunControl,
 ) -> RunOutput {
-    let plan = cpu::plan::Plan::new(model);
+    let plan = plan::Plan::new(model);
     let layout = MetricLayout::new(model);
     let recorded_steps = control.per_step.then(|| PerThreadSteps::new(model));
     let mut output = RunOutput {

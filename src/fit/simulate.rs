@@ -6,8 +6,8 @@
 use std::io::Write;
 
 use crate::engine::cpu::exogenous::{Drawn, Exogenous};
-use crate::engine::cpu::plan::Plan;
 use crate::engine::cpu::state::BlockState;
+use crate::engine::plan::Plan;
 use crate::fit::history::History;
 use crate::model::Model;
 use crate::{Error, Result};

@@ -6,12 +6,12 @@
 use serde::Serialize;
 
 use crate::engine::cpu::exogenous::GivenPath;
-use crate::engine::cpu::plan::Plan;
 use crate::engine::cpu::state::PathState;
 use crate::engine::cpu::{Observer, Worker};
-use crate::engine::metrics::{self, MetricLayout};
+use crate::engine::plan::Plan;
 use crate::model::{CohortKind, Model};
 use crate::report::summary::{Named, initial_equity};
+use crate::summary::metrics::{self, MetricLayout};
 
 /// The market and the cohorts at the end of one step; flows and liquidations are those of the
 /// step alone, per cohort in scenario order.

@@ -2,8 +2,8 @@
 //! their shortest round-trip form, so rows can be checked against another implementation.
 //! Records end in a bare LF (which RFC 4180 readers accept) so line tools see clean ends.
 
-use crate::engine::metrics::MetricLayout;
 use crate::model::Model;
+use crate::summary::metrics::MetricLayout;
 
 /// The CSV text: header `path,<cohort>.loss,…,system.forced_selling`, one row per path.
 pub fn paths_csv(model: &Model, first_path: u64, rows: &[Vec<f64>]) -> String {

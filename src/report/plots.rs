@@ -6,10 +6,10 @@
 use super::chart::{Axis, Chart, Figure, Series};
 use super::format::{Format, level};
 use super::summary::CohortSummary;
-use crate::engine::metrics::has_liquidations;
-use crate::engine::steps::StepTotals;
 use crate::model::Model;
 use crate::summary::QuantileSketch;
+use crate::summary::metrics::has_liquidations;
+use crate::summary::steps::StepTotals;
 
 /// Bins of a loss histogram.
 const HISTOGRAM_BINS: usize = 60;

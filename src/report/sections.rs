@@ -8,9 +8,9 @@ use super::format::{Format, level};
 use super::plots;
 use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
 use super::tables::{Cell, Table};
-use crate::engine::metrics::{self, RunTotals, has_liquidations};
-use crate::engine::steps::StepTotals;
 use crate::model::{CohortKind, Model, Weight};
+use crate::summary::metrics::{self, RunTotals, has_liquidations};
+use crate::summary::steps::StepTotals;
 
 /// What a stress run's sections are made from.
 #[derive(Clone, Copy)]

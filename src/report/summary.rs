@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::engine::BackendInfo;
-use crate::engine::metrics::{self, RunTotals, has_liquidations};
 use crate::model::{CohortKind, Model};
+use crate::summary::BackendInfo;
+use crate::summary::metrics::{self, RunTotals, has_liquidations};
 use crate::summary::{MetricSummary, Stats};
 
 /// Tail levels of `var` and `es`.

@@ -16,10 +16,10 @@ use super::command::rerun_commands;
 use super::fingerprint::scenario_hash;
 use super::state::{Header, ShardState};
 use super::{Shard, index_list};
-use crate::engine::BackendInfo;
-use crate::engine::metrics::{MetricLayout, RunTotals};
 use crate::model::Model;
 use crate::scenario::compile_str;
+use crate::summary::BackendInfo;
+use crate::summary::metrics::{MetricLayout, RunTotals};
 use crate::{Error, Result};
 
 /// At most this many problems are listed; the rest are counted.

@@ -25,10 +25,10 @@ use sha2::{Digest, Sha256};
 
 use super::Shard;
 use super::fingerprint::{hex, scenario_hash};
-use crate::engine::BackendInfo;
-use crate::engine::metrics::RunTotals;
 use crate::model::Model;
 use crate::scenario::Source;
+use crate::summary::BackendInfo;
+use crate::summary::metrics::RunTotals;
 
 /// The version of the layout above; a reader refuses any other.
 pub const FORMAT_VERSION: u32 = 1;

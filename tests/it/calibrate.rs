@@ -7,12 +7,12 @@ use crate::common::{
     run, scratch_dir,
 };
 use firesale::Result;
-use firesale::engine::metrics::RunTotals;
 use firesale::model::Model;
 use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::report::CalibrationReport;
 use firesale::questions::calibrate::{Calibration, Outcome, Problem, calibrate};
 use firesale::summary::QuantileSketch;
+use firesale::summary::metrics::RunTotals;
 
 /// Runs the search on the CPU engine with every path of the model.
 fn search(model: &Model, problem: &Problem) -> Calibration {
@@ -261,8 +261,8 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
     );
 }
 
-fn cpu() -> firesale::engine::BackendInfo {
-    firesale::engine::BackendInfo {
+fn cpu() -> firesale::summary::BackendInfo {
+    firesale::summary::BackendInfo {
         kind: "cpu".to_string(),
         adapter: "test".to_string(),
         selection: None,

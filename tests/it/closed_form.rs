@@ -3,7 +3,7 @@
 //! the quantile summary's own bound (0.5% relative) where a quantile is read from it.
 
 use crate::common::{assert_close, discrete_barrier_probability, model, run};
-use firesale::engine::metrics::{ACCOUNTS_LIQUIDATED, LOSS, RETURN};
+use firesale::summary::metrics::{ACCOUNTS_LIQUIDATED, LOSS, RETURN};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
 const SUMMARY_RELATIVE_ERROR: f64 = 0.005;

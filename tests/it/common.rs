@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 
-use firesale::engine::metrics::MetricLayout;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
+use firesale::summary::metrics::MetricLayout;
 
 /// Two margin books, A and B, on an asset X (tests/fixtures/two-margin-books.toml).
 pub const MARGIN_BOOKS: &str = include_str!("../fixtures/two-margin-books.toml");

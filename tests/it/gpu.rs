@@ -27,7 +27,6 @@
 
 use std::sync::atomic::AtomicBool;
 
-use firesale::engine::cpu::plan::Plan;
 use firesale::engine::gpu::agreement::{self, Agreement};
 use firesale::engine::gpu::device::GpuDevice;
 use firesale::engine::gpu::params::{ParamWords, ParamsBinding};
@@ -35,14 +34,15 @@ use firesale::engine::gpu::pipeline::{PathPipeline, ReduceOn};
 use firesale::engine::gpu::probe::{StreamRequest, probe_buckets, probe_reduction, probe_stream};
 use firesale::engine::gpu::slicer::Slicer;
 use firesale::engine::gpu::{GpuEngine, run_gpu};
-use firesale::engine::metrics::{
-    ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
-    RunTotals, SYSTEM_LIQUIDATED_NOTIONAL,
-};
-use firesale::engine::steps::StepTotals;
+use firesale::engine::plan::Plan;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::{CohortKind, Model};
 use firesale::rng::StepStream;
+use firesale::summary::metrics::{
+    ACCOUNTS_LIQUIDATED, BAD_DEBT, FORCED_SELLING, LIQUIDATED_NOTIONAL, LOSS, MetricLayout,
+    RunTotals, SYSTEM_LIQUIDATED_NOTIONAL,
+};
+use firesale::summary::steps::StepTotals;
 use firesale::summary::{QuantileSketch, STATS_QUANTILES};
 
 /// The GPU engine on the adapter wgpu prefers; fails (with the reason) when there is none.

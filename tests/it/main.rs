@@ -15,6 +15,7 @@ mod fuzz_inputs;
 mod gpu;
 mod kubernetes;
 mod lanes;
+mod layers;
 mod mechanics;
 mod messages;
 mod outputs;

@@ -4,7 +4,7 @@
 //! replication of MODEL.md §2–§4 to rounding (1e-12 relative).
 
 use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, model, single_path};
-use firesale::engine::metrics::*;
+use firesale::summary::metrics::*;
 
 const ROUNDING: f64 = 1e-12;
 

@@ -7,9 +7,9 @@ use crate::common::{
     ETF_PAIR, MARGIN_BOOKS, assert_refused, assert_rel, assert_success, firesale_in, model,
     scratch_dir, single_path,
 };
-use firesale::engine::metrics::MetricLayout;
 use firesale::questions::replay::{self, ReplayReport};
 use firesale::questions::shocks;
+use firesale::summary::metrics::MetricLayout;
 
 const ROUNDING: f64 = 1e-12;
 

@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use firesale::engine::steps::StepTotals;
 use firesale::engine::{RunControl, RunOutput, run_cpu};
 use firesale::model::Model;
 use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Series};
@@ -20,6 +19,7 @@ use firesale::report::file::REPORT_MARKER;
 use firesale::report::format::Format;
 use firesale::report::tables::Table;
 use firesale::report::{Block, Report, Section};
+use firesale::summary::steps::StepTotals;
 
 /// Two assets, a levered crowd (with a space in its name), an ETF and a price taker; small
 /// enough to simulate and draw in well under a second.

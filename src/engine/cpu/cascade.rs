@@ -7,8 +7,8 @@
 //! bookkeeping runs path by path for those lanes, the impact on the block masked by them.
 
 use super::impact;
-use super::plan::{MarginPlan, Plan};
 use super::state::{BlockState, MarginLanes};
+use crate::engine::plan::{MarginPlan, Plan};
 use crate::lanes::{Lanes, Mask};
 
 /// R = Σ w_k (P_k/P_k(0) − 1) and A = Σ |w_k| P_k/P_k(0) of a margin book.

@@ -3,9 +3,9 @@
 //! ([`GivenPath`], one path, for a replay or a reverse stress test). Everything after them in a step
 //! (impact, funds, cascade) is the same either way.
 
-use super::plan::Plan;
 use super::state::BlockState;
 use super::{regime, shock};
+use crate::engine::plan::Plan;
 use crate::lanes::{Lanes, Mask};
 use crate::rng::StepStreams;
 

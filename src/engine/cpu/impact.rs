@@ -1,9 +1,9 @@
 //! Price impact (MODEL.md §2): decay of the displacement each step, the trades that make up a
 //! round's net flow, and the impact of that flow. Mirrored by `shaders/impact.wgsl`.
 
-use super::plan::Plan;
 use super::regime::PerRegime;
 use super::state::BlockState;
+use crate::engine::plan::Plan;
 use crate::lanes::{Lanes, Mask};
 use crate::model::{ImpactShape, Weight};
 

@@ -8,7 +8,6 @@ pub mod cascade;
 pub mod exogenous;
 pub mod funds;
 pub mod impact;
-pub mod plan;
 pub mod record;
 pub mod regime;
 pub mod shock;
@@ -16,11 +15,11 @@ pub mod state;
 
 use std::ops::Range;
 
-use crate::engine::metrics::{self, MetricLayout};
-use crate::engine::steps::StepTotals;
+use crate::engine::plan::Plan;
 use crate::lanes::{LaneJob, Lanes, Width, each};
+use crate::summary::metrics::{self, MetricLayout};
+use crate::summary::steps::StepTotals;
 use exogenous::{Drawn, Exogenous};
-use plan::Plan;
 use record::StepRecorder;
 use state::{BlockState, PathState};
 

@@ -9,9 +9,9 @@
 //! values into one sketch finds its buckets in cache. The sketches do not depend on the order
 //! of their values.
 
-use super::plan::Plan;
 use super::state::BlockState;
-use crate::engine::steps::StepTotals;
+use crate::engine::plan::Plan;
+use crate::summary::steps::StepTotals;
 
 /// Paths whose sketched prices are buffered before they go into the sketches.
 pub const BUFFERED_PATHS: usize = 256;

@@ -1,6 +1,6 @@
 //! Step stage 1: the regime switch (MODEL.md §2.1), mirrored by `shaders/regime.wgsl`.
 
-use super::plan::{CALM, Plan, STRESS};
+use crate::engine::plan::{CALM, Plan, STRESS};
 use crate::lanes::{Lanes, Mask};
 
 /// The regime after this step's switch, given the step's first uniform U_0, per lane.

@@ -2,9 +2,9 @@
 //! the regime's Cholesky factor, the shared Student-t scale, jump sizes. Mirrored by
 //! `shaders/shock.wgsl`.
 
-use super::plan::Plan;
 use super::regime::PerRegime;
 use super::state::BlockState;
+use crate::engine::plan::Plan;
 use crate::lanes::{Lanes, Mask};
 use crate::rng::{StepStreams, box_muller_lanes};
 

@@ -3,7 +3,7 @@
 //! one lane of it as plain numbers, for code that watches a single path. Mirrors the
 //! per-invocation variables of the GPU step shader.
 
-use super::plan::Plan;
+use crate::engine::plan::Plan;
 use crate::lanes::{Lanes, Mask};
 
 /// A margin book, per lane.

@@ -12,7 +12,7 @@
 use std::fmt::Write;
 
 use super::weights;
-use crate::engine::cpu::plan::{CALM, Plan, STRESS};
+use crate::engine::plan::{CALM, Plan, STRESS};
 
 /// Universes up to this many assets get the step as straight-line code with literals: a
 /// loop would cost llvmpipe K(K+1)/2 passes of its 65,535 per path in every step. Beyond,

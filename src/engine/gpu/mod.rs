@@ -26,11 +26,12 @@ pub mod weights;
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 
-use super::metrics::{MetricLayout, RunTotals};
-use super::steps::StepTotals;
-use super::{BackendInfo, RunControl, RunOutput};
+use super::{RunControl, RunOutput};
 use crate::Result;
 use crate::model::Model;
+use crate::summary::BackendInfo;
+use crate::summary::metrics::{MetricLayout, RunTotals};
+use crate::summary::steps::StepTotals;
 use device::GpuDevice;
 pub use device::{AdapterSummary, list_adapters};
 use pipeline::{MAX_CHUNK_PATHS, PathPipeline};

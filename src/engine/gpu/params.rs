@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::correlation;
 use super::weights::traded_assets;
-use crate::engine::cpu::plan::{CALM, Plan, STRESS};
+use crate::engine::plan::{CALM, Plan, STRESS};
 
 /// The per-chunk header. Keep in sync with `struct Header` in `shaders/params.wgsl`
 /// (a unit test compares the two layouts).
@@ -149,7 +149,7 @@ impl ParamWords {
         p.section_f32("P_JUMP_STDEV", jumps.iter().map(|j| j.stdev_log));
 
         let margin = &plan.margin;
-        let per_bucket = |values: fn(&crate::engine::cpu::plan::MarginPlan) -> &Vec<f64>| {
+        let per_bucket = |values: fn(&crate::engine::plan::MarginPlan) -> &Vec<f64>| {
             margin
                 .iter()
                 .flat_map(move |book| padded(values(book), max_buckets))

@@ -31,10 +31,10 @@ use super::record::{MAX_STEP_ROW_BYTES, StepLayout, StepRecording};
 use super::reduce::{self, Reduction, chunk_totals};
 use super::shader::{WORKGROUP_SIZE, path_shader};
 use super::slicer::Slicer;
-use crate::engine::cpu::plan::Plan;
-use crate::engine::metrics::{MetricLayout, RunTotals};
-use crate::engine::steps::StepTotals;
+use crate::engine::plan::Plan;
 use crate::model::Model;
+use crate::summary::metrics::{MetricLayout, RunTotals};
+use crate::summary::steps::StepTotals;
 use crate::{Error, Result};
 
 /// Paths per dispatch at most.

@@ -14,7 +14,7 @@ use super::params::Header;
 use super::reduce::{LOWEST_BUCKET, Reduction, chunk_totals};
 use super::shader::{PROBE_WORDS, bucket_probe_shader, probe_shader};
 use crate::Result;
-use crate::engine::metrics::{MetricLayout, RunTotals};
+use crate::summary::metrics::{MetricLayout, RunTotals};
 
 /// Which stream to probe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

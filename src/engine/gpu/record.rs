@@ -14,9 +14,9 @@ use super::device::GpuDevice;
 use super::params::Header;
 use super::reduce::{COUNTER_BLOCK, Reduction, summaries};
 use crate::Result;
-use crate::engine::steps::StepTotals;
 use crate::model::Model;
 use crate::summary::MetricSummary;
+use crate::summary::steps::StepTotals;
 
 /// Bytes of step counters reduced per batch at most (a batch is read back before the next).
 const BATCH_COUNTER_BYTES: u64 = 32 << 20;

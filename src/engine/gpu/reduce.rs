@@ -15,7 +15,7 @@ use wgpu::BufferUsages;
 use super::device::{Binding, Dispatch, GpuDevice};
 use super::shader::reduce_shader;
 use crate::Result;
-use crate::engine::metrics::{ACCOUNTS_LIQUIDATED, BAD_DEBT, MetricLayout, RunTotals};
+use crate::summary::metrics::{ACCOUNTS_LIQUIDATED, BAD_DEBT, MetricLayout, RunTotals};
 use crate::summary::{ExactSum, MetricSummary, QuantileSketch};
 
 /// Invocations per workgroup of the reduction.

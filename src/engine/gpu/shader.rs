@@ -13,11 +13,11 @@ use super::record::{NO_PRICE_SLOT, StepLayout};
 use super::reduce;
 use super::unroll;
 use super::weights::WeightSets;
-use crate::engine::cpu::plan::{CALM, Plan, STRESS};
-use crate::engine::metrics::{self, MetricLayout};
-use crate::engine::steps::StepTotals;
+use crate::engine::plan::{CALM, Plan, STRESS};
 use crate::model::ImpactShape;
 use crate::summary::QuantileSketch;
+use crate::summary::metrics::{self, MetricLayout};
+use crate::summary::steps::StepTotals;
 
 /// Loops of more passes stay loops (`unroll`): up to 24 assets the unrolled step compiles
 /// in a few seconds on llvmpipe and runs several times faster; beyond, compile time grows

@@ -11,7 +11,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::cpu::plan::Plan;
+use crate::engine::plan::Plan;
 use crate::model::Weight;
 
 /// The weight sets in their order: margin books, ETFs, vol-target funds, jumps; with the

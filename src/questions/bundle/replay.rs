@@ -4,7 +4,6 @@ use super::{
     EXOGENOUS_COLOR, METRIC_COLOR, TARGET_COLOR, cascade_table, hours_axis, line, outcomes,
     rounds_warning,
 };
-use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
 use crate::questions::Answer;
 use crate::questions::path::PathRecord;
@@ -12,6 +11,7 @@ use crate::questions::replay::{ReplayReport, steps_table};
 use crate::report::bundle::{Block, Report, Section, fact, unique_slugs};
 use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
+use crate::summary::metrics::has_liquidations;
 
 /// The report of `firesale replay`.
 pub fn replay(model: &Model, report: &ReplayReport, record: &PathRecord) -> Report {

@@ -23,8 +23,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::input::cohort_index;
-use crate::engine::metrics::RunTotals;
 use crate::model::Model;
+use crate::summary::metrics::RunTotals;
 use crate::{Error, Result};
 use param::Param;
 use target::{Estimate, Target};

@@ -8,11 +8,11 @@ use super::super::Answer;
 use super::param::{Param, Setting, setting};
 use super::target::{Estimate, Target};
 use super::{Calibration, Outcome, Problem, Trial};
-use crate::engine::BackendInfo;
 use crate::model::Model;
 use crate::report::format::Format;
 use crate::report::summary::Backend;
 use crate::report::tables::Table;
+use crate::summary::BackendInfo;
 
 /// The `--json` document of a calibration.
 #[derive(Debug, Clone, Serialize)]

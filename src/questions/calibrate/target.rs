@@ -11,9 +11,9 @@
 use serde::Serialize;
 
 use super::super::input::{parse_amount, unknown};
-use crate::engine::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::model::CohortKind;
 use crate::report::format::Format;
+use crate::summary::metrics::{LOSS, RunTotals, has_liquidations};
 use crate::{Error, Result};
 
 /// z of a two-sided 95% interval.

@@ -18,10 +18,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::cpu::exogenous::GivenPath;
-use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
 use crate::questions::input::{Regime, asset_index};
 use crate::questions::path::{PathRecord, Replayer};
+use crate::summary::metrics::has_liquidations;
 use crate::{Error, Result};
 
 mod report;

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::target::Target;
 use super::{Problem, Reverse};
-use crate::engine::metrics::has_liquidations;
 use crate::model::Model;
 use crate::questions::Answer;
 use crate::questions::input::{self, Regime};
@@ -15,6 +14,7 @@ use crate::questions::path::{
 };
 use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
+use crate::summary::metrics::has_liquidations;
 
 /// A shocked asset at one scale.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,13 +3,13 @@
 
 use serde::Serialize;
 
-use crate::engine::metrics::{
-    ACCOUNTS_LIQUIDATED, BAD_DEBT, LIQUIDATED_NOTIONAL, LOSS, has_liquidations,
-};
 use crate::model::Model;
 use crate::questions::input::{parse_amount, unknown};
 use crate::questions::path::PathRecord;
 use crate::report::format::{Format, usd};
+use crate::summary::metrics::{
+    ACCOUNTS_LIQUIDATED, BAD_DEBT, LIQUIDATED_NOTIONAL, LOSS, has_liquidations,
+};
 use crate::{Error, Result};
 
 /// `--target` metrics: (name, metric index of a cohort row).
