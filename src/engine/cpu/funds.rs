@@ -3,8 +3,8 @@
 //! Mirrored by `shaders/funds.wgsl`.
 
 use super::impact;
-use super::plan::Plan;
 use super::state::BlockState;
+use crate::engine::plan::Plan;
 use crate::lanes::{Lanes, Mask};
 use crate::model::Weight;
 
