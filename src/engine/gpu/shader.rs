@@ -407,6 +407,56 @@ mod tests {
         }
     }
 
+    /// The composed path shaders of two built-ins match their snapshots under
+    /// `shaders/snapshots/`, so a change to generated code shows in review as a diff of
+    /// WGSL: crypto-unwind as a plain run composes it, calm-market recording its steps.
+    /// After a deliberate change, rewrite them with `FIRESALE_UPDATE_SNAPSHOTS=1 cargo test
+    /// --release --lib snapshot` and review the diff.
+    #[test]
+    fn composed_shaders_match_their_snapshots() {
+        let update = std::env::var_os("FIRESALE_UPDATE_SNAPSHOTS").is_some_and(|v| v == "1");
+        for (name, file, per_step) in [
+            ("crypto-unwind", "crypto-unwind.wgsl", false),
+            ("calm-market", "calm-market-steps.wgsl", true),
+        ] {
+            let model = crate::scenario::load(name).expect("built-in scenario");
+            let plan = Plan::new(&model);
+            let totals = StepTotals::new(&model);
+            let recording = per_step.then(|| (&totals, StepLayout::new(&totals, &model)));
+            let source = path_shader(
+                &plan,
+                &MetricLayout::new(&model),
+                &ParamWords::new(&plan),
+                ParamsBinding::Uniform,
+                recording,
+            )
+            .source;
+            let path = format!("{}/shaders/snapshots/{file}", env!("CARGO_MANIFEST_DIR"));
+            if update {
+                std::fs::write(&path, &source).unwrap_or_else(|e| panic!("{path}: {e}"));
+                continue;
+            }
+            let snapshot = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some((line, (got, want))) = source
+                .lines()
+                .zip(snapshot.lines())
+                .enumerate()
+                .find(|(_, (got, want))| got != want)
+            {
+                panic!(
+                    "{path}: the composed shader of {name} differs at line {}:\n  snapshot: {want}\n  composed: {got}\nreview the change, then rewrite the snapshots with FIRESALE_UPDATE_SNAPSHOTS=1",
+                    line + 1
+                );
+            }
+            assert!(
+                source == snapshot,
+                "{path}: the composed shader of {name} has {} lines, the snapshot {} (missing or stale); review the change, then rewrite the snapshots with FIRESALE_UPDATE_SNAPSHOTS=1",
+                source.lines().count(),
+                snapshot.lines().count()
+            );
+        }
+    }
+
     #[test]
     fn probe_shaders_validate() {
         validate(&probe_shader());
