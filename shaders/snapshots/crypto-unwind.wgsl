@@ -34,7 +34,7 @@ const METRIC_RETURN: u32 = 0u;
 const METRIC_MAX_DRAWDOWN: u32 = 1u;
 const METRIC_IMPACT_RETURN: u32 = 2u;
 const METRIC_SYSTEM_LIQUIDATED_NOTIONAL: u32 = 0u;
-const METRIC_FORCED_SELLING: u32 = 1u;
+const METRIC_SYSTEM_FORCED_SELLING: u32 = 1u;
 const P_INITIAL_STRESS: u32 = 0u;
 const P_SWITCH: u32 = 2u;
 const P_DRIFT: u32 = 6u;
@@ -2962,7 +2962,7 @@ fn state_save(local: u32) {
 // The entry point: one invocation advances one global path by a slice of steps, step by
 // step in the order of MODEL.md §2, and after the last step writes its metric row (layout
 // of `MetricLayout`) and a rounds-exhausted flag, and the end of every step when recording
-// (record.wgsl). Mirrors `Worker::simulate_path` in `src/engine/cpu/mod.rs`.
+// (record.wgsl). Mirrors the step loop of the CPU engine (`src/engine/cpu/mod.rs`).
 //
 // What a step costs on llvmpipe (Mesa's software driver, 8 paths per instruction): it
 // runs every line of an `if` under a lane mask whether or not a lane takes it, and every
@@ -3249,7 +3249,7 @@ fn write_row(row: u32, cut_short: bool) {
         rows[row + asset_column(k, METRIC_IMPACT_RETURN)] = expm1(impact_log[k]);
     }
     rows[row + system_column(METRIC_SYSTEM_LIQUIDATED_NOTIONAL)] = liquidated_notional_usd;
-    rows[row + system_column(METRIC_FORCED_SELLING)] = forced_selling_usd;
+    rows[row + system_column(METRIC_SYSTEM_FORCED_SELLING)] = forced_selling_usd;
     rows[row + ROW_LEN] = select(select(0.0, 1.0, rounds_exhausted), -1.0, cut_short);
 }
 

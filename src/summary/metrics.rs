@@ -18,6 +18,8 @@ pub const ASSET_METRICS: [&str; 3] = ["return", "max_drawdown", "impact_return"]
 /// Market-wide metrics of one path, in column order.
 pub const SYSTEM_METRICS: [&str; 2] = ["liquidated_notional", "forced_selling"];
 
+// Each metric's index in its group above; the GPU shader's `METRIC_*` constants are
+// rendered from the groups themselves (`src/engine/gpu/shader.rs`).
 pub const LOSS: usize = 0;
 pub const LIQUIDATED_NOTIONAL: usize = 1;
 pub const ACCOUNTS_LIQUIDATED: usize = 2;

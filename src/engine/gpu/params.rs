@@ -217,7 +217,6 @@ impl ParamWords {
         p
     }
 
-    /// The whole buffer: `header` then the words.
     /// The buffer: `header`, then the words padded to whole 16-byte elements (what the
     /// uniform binding's `array<vec4<u32>, PARAM_VEC4S>` covers; the storage binding reads
     /// the same bytes as `array<u32>`).
