@@ -1,5 +1,5 @@
 //! One error type for the whole tool, split by who must act: bad input (the user fixes a
-//! file or a flag, exit status 2) or a runtime failure (exit status 1).
+//! file or a flag, exit status 2) or a runtime failure (exit status 1; a GPU failure is one).
 
 use std::path::PathBuf;
 
@@ -25,9 +25,13 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// Something failed while running (device lost, out of memory, …).
+    /// Something failed while running (a plot that cannot render, a fit that diverges, …).
     #[error("{0}")]
     Runtime(String),
+    /// The GPU engine failed: no adapter, a device that cannot open or was lost, a buffer
+    /// or shader it refused, a driver that cut a run short.
+    #[error("{0}")]
+    Gpu(String),
     /// A signal stopped the command; `outcome` says what became of its outputs (e.g. written,
     /// marked partial). The exit status is 128 + the signal's number (130 for SIGINT, 143 for
     /// SIGTERM).
@@ -54,7 +58,7 @@ impl Error {
         match self {
             Error::Stopped { status, .. } => *status,
             Error::Scenario { .. } | Error::Usage(_) | Error::Read { .. } => 2,
-            Error::Write { .. } | Error::Runtime(_) => 1,
+            Error::Write { .. } | Error::Runtime(_) | Error::Gpu(_) => 1,
         }
     }
 }

@@ -526,6 +526,7 @@ impl QuantileSketch {
     }
 
     /// Buckets held by the positive and the negative store together (the memory in use).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn stored_buckets(&self) -> usize {
         self.positive.counts.len() + self.negative.counts.len()
     }

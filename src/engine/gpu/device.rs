@@ -1,7 +1,7 @@
 //! Adapter choice and the device: honours `WGPU_BACKEND`, `WGPU_ADAPTER_NAME` and
 //! `WGPU_POWER_PREF` as wgpu's own tools do, plus an explicit adapter-name filter, and turns
 //! every wgpu failure (no adapter, validation, out of memory, device lost) into
-//! [`Error::Runtime`] instead of a panic.
+//! [`Error::Gpu`] instead of a panic.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -130,7 +130,7 @@ fn choose_adapter(
             } else {
                 format!("available: {}", available.join(", "))
             };
-            Error::Runtime(format!(
+            Error::Gpu(format!(
                 "no GPU adapter{wanted} (backends {}); {found}. Run with --backend cpu to use the CPU engine",
                 backend_names(backends).join(", ")
             ))
@@ -205,7 +205,7 @@ impl GpuDevice {
             ..Default::default()
         }))
         .map_err(|error| {
-            Error::Runtime(format!(
+            Error::Gpu(format!(
                 "cannot open GPU device on {}: {error}",
                 summary.name
             ))
@@ -246,7 +246,7 @@ impl GpuDevice {
         let validation = pollster::block_on(validation.pop());
         let out_of_memory = pollster::block_on(out_of_memory.pop());
         if let Some(error) = validation.or(out_of_memory) {
-            return Err(Error::Runtime(format!(
+            return Err(Error::Gpu(format!(
                 "GPU {what} failed on {}: {error}",
                 self.adapter.name
             )));
@@ -265,7 +265,7 @@ impl GpuDevice {
         if failures.is_empty() {
             Ok(())
         } else {
-            Err(Error::Runtime(format!(
+            Err(Error::Gpu(format!(
                 "GPU {what} failed on {}: {failures}",
                 self.adapter.name
             )))
@@ -288,7 +288,7 @@ impl GpuDevice {
         let mut compiled = self
             .compiled
             .lock()
-            .map_err(|_| Error::Runtime("GPU pipeline cache poisoned".to_string()))?;
+            .map_err(|_| Error::Gpu("GPU pipeline cache poisoned".to_string()))?;
         if let Some(at) = compiled.iter().position(|(k, _)| *k == key) {
             let entry = compiled.remove(at);
             let pipeline = entry.1.clone();
@@ -323,7 +323,7 @@ impl GpuDevice {
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("unknown panic");
-            Err(Error::Runtime(format!(
+            Err(Error::Gpu(format!(
                 "GPU {what} failed on {}: the shader compiler crashed: {message}",
                 self.adapter.name
             )))
@@ -462,7 +462,7 @@ impl GpuDevice {
         self.device
             .poll(PollType::wait_indefinitely())
             .map_err(|error| {
-                Error::Runtime(format!(
+                Error::Gpu(format!(
                     "GPU dispatch failed on {}: {error}",
                     self.adapter.name
                 ))
@@ -474,7 +474,7 @@ impl GpuDevice {
                 let data = staging
                     .get_mapped_range(0..*bytes)
                     .map_err(|error| {
-                        Error::Runtime(format!(
+                        Error::Gpu(format!(
                             "cannot read GPU results on {}: {error}",
                             self.adapter.name
                         ))

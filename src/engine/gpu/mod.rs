@@ -15,6 +15,7 @@ pub mod device;
 pub mod params;
 pub mod path_state;
 pub mod pipeline;
+#[cfg(any(test, feature = "test-support"))]
 pub mod probe;
 pub mod record;
 pub mod reduce;

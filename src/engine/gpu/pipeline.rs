@@ -550,7 +550,7 @@ fn check_complete(gpu: &GpuDevice, paths: u64) -> Result<()> {
 
 /// The driver cut `paths` paths short even in the shortest slice.
 fn cut_short_error(gpu: &GpuDevice, paths: u64) -> Error {
-    Error::Runtime(format!(
+    Error::Gpu(format!(
         "GPU run on {} stopped {paths} paths early: the driver ended the shader's loops \
          before the paths were done, even in slices of one step (llvmpipe, Mesa's software \
          driver, ends a shader after 65,535 loop passes); run it with --backend cpu",

@@ -64,6 +64,7 @@ const RECORD_OFF_FILE: (&str, &str) = (
 const PATH_ENTRY_FILE: (&str, &str) = ("path.wgsl", include_str!("../../../shaders/path.wgsl"));
 
 /// The stream probe: the Philox stream alone, with a test entry point.
+#[cfg(any(test, feature = "test-support"))]
 const PROBE_SHADER_FILES: [(&str, &str); 2] = [
     ("philox.wgsl", include_str!("../../../shaders/philox.wgsl")),
     (
@@ -81,6 +82,7 @@ const REDUCE_SHADER_FILES: [(&str, &str); 4] = [
 ];
 
 /// The bucket probe: the sketch's f32 bucket index alone, with a test entry point.
+#[cfg(any(test, feature = "test-support"))]
 const BUCKET_PROBE_SHADER_FILES: [(&str, &str); 2] = [
     ("sketch.wgsl", include_str!("../../../shaders/sketch.wgsl")),
     (
@@ -90,6 +92,7 @@ const BUCKET_PROBE_SHADER_FILES: [(&str, &str); 2] = [
 ];
 
 /// Words (and normals) the stream probe writes per request.
+#[cfg(any(test, feature = "test-support"))]
 pub const PROBE_WORDS: u32 = 16;
 
 /// A value of the generated header, rendered with its WGSL type.
@@ -296,6 +299,7 @@ pub fn reduce_shader(columns: u32) -> String {
 }
 
 /// The bucket-probe shader (a test kernel for the sketch's f32 bucket index).
+#[cfg(any(test, feature = "test-support"))]
 pub fn bucket_probe_shader() -> String {
     let mut c = Constants(Vec::new());
     c.sketch();
@@ -303,6 +307,7 @@ pub fn bucket_probe_shader() -> String {
 }
 
 /// The stream-probe shader (a test kernel for the random numbers).
+#[cfg(any(test, feature = "test-support"))]
 pub fn probe_shader() -> String {
     let mut c = Constants(Vec::new());
     c.u32("PROBE_WORDS", PROBE_WORDS);
