@@ -77,7 +77,9 @@ pub enum ParamsBinding {
 #[derive(Debug, Clone)]
 pub struct ParamWords {
     pub words: Vec<u32>,
-    /// (constant name, offset), in layout order.
+    /// (constant name, offset), in layout order: the `P_*` constants of the shader header
+    /// (`P_MARGIN_GROSS`, …), named here and nowhere else in Rust; the WGSL reads a section
+    /// as `param_f32(P_MARGIN_GROSS + i)` (`shaders/params.wgsl`).
     pub sections: Vec<(&'static str, u32)>,
     /// Buckets per margin book in the dense bucket arrays (≥ 1).
     pub max_buckets: usize,

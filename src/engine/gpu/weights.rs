@@ -18,6 +18,9 @@ use crate::model::Weight;
 /// generated constants naming where each kind starts.
 pub struct WeightSets<'a> {
     sets: Vec<&'a [Weight]>,
+    /// (`WEIGHTS_MARGIN`, `WEIGHTS_ETF`, `WEIGHTS_VOL_TARGET`, `WEIGHTS_JUMP`, first set):
+    /// header constants the stage files add an index to, to pick a set for the generated
+    /// `weights_dot` and its kin ([`Self::wgsl`]).
     starts: Vec<(&'static str, usize)>,
     /// The assets some impact-bearing book or fund holds.
     traded: Vec<usize>,
