@@ -21,43 +21,77 @@ fn horner<const N: usize>(x: f64, c: [f64; N]) -> f64 {
     sum
 }
 
+/// 2^(j/32) for j in 0..32, correctly rounded (by their bits).
+const EXP2_THIRTY_SECONDS: [f64; 32] = [
+    f64::from_bits(0x3ff0000000000000),
+    f64::from_bits(0x3ff059b0d3158574),
+    f64::from_bits(0x3ff0b5586cf9890f),
+    f64::from_bits(0x3ff11301d0125b51),
+    f64::from_bits(0x3ff172b83c7d517b),
+    f64::from_bits(0x3ff1d4873168b9aa),
+    f64::from_bits(0x3ff2387a6e756238),
+    f64::from_bits(0x3ff29e9df51fdee1),
+    f64::from_bits(0x3ff306fe0a31b715),
+    f64::from_bits(0x3ff371a7373aa9cb),
+    f64::from_bits(0x3ff3dea64c123422),
+    f64::from_bits(0x3ff44e086061892d),
+    f64::from_bits(0x3ff4bfdad5362a27),
+    f64::from_bits(0x3ff5342b569d4f82),
+    f64::from_bits(0x3ff5ab07dd485429),
+    f64::from_bits(0x3ff6247eb03a5585),
+    f64::from_bits(0x3ff6a09e667f3bcd),
+    f64::from_bits(0x3ff71f75e8ec5f74),
+    f64::from_bits(0x3ff7a11473eb0187),
+    f64::from_bits(0x3ff82589994cce13),
+    f64::from_bits(0x3ff8ace5422aa0db),
+    f64::from_bits(0x3ff93737b0cdc5e5),
+    f64::from_bits(0x3ff9c49182a3f090),
+    f64::from_bits(0x3ffa5503b23e255d),
+    f64::from_bits(0x3ffae89f995ad3ad),
+    f64::from_bits(0x3ffb7f76f2fb5e47),
+    f64::from_bits(0x3ffc199bdd85529c),
+    f64::from_bits(0x3ffcb720dcef9069),
+    f64::from_bits(0x3ffd5818dcfba487),
+    f64::from_bits(0x3ffdfc97337b9b5f),
+    f64::from_bits(0x3ffea4afa2a490da),
+    f64::from_bits(0x3fff50765b6e4540),
+];
+
 /// e^x for every f64 (NaN stays NaN, below about −745 gives 0, above about 709.8 gives ∞).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
     let clamped = x.clamp(-745.2, 709.8);
-    let shifted = clamped * std::f64::consts::LOG2_E + ROUNDER;
+    // x = n·ln2/32 + r, n = 32m + j: e^x = 2^m · 2^(j/32) · e^r.
+    let shifted = clamped * (32.0 * std::f64::consts::LOG2_E) + ROUNDER;
     let n = shifted - ROUNDER;
-    // n as an integer, plus 2046 to keep it positive: in [971, 3070].
-    let biased = shifted
+    // n as an integer, plus 2046·32 to keep it positive.
+    let biased_n = shifted
         .to_bits()
         .wrapping_sub(ROUNDER.to_bits())
-        .wrapping_add(2046);
-    let r = (clamped - n * LN2_HI) - n * LN2_LO;
-    // Taylor to r^13 on |r| ≤ ln2/2 (+ rounding of n): the remainder is below 1e-17.
-    let p = horner(
+        .wrapping_add(2046 * 32);
+    let table = EXP2_THIRTY_SECONDS[(biased_n & 31) as usize];
+    // k·LN2_HI/32 is exact for |k| < 2^16 (LN2_HI has 32 significant bits).
+    let r = (clamped - n * (LN2_HI / 32.0)) - n * (LN2_LO / 32.0);
+    // e^r − 1, Taylor to r^6 on |r| ≤ ln2/64 (+ rounding of n): the remainder is below 1e-17.
+    let e_r_minus_1 = r * horner(
         r,
         [
-            1.0,
             1.0,
             1.0 / 2.0,
             1.0 / 6.0,
             1.0 / 24.0,
             1.0 / 120.0,
             1.0 / 720.0,
-            1.0 / 5_040.0,
-            1.0 / 40_320.0,
-            1.0 / 362_880.0,
-            1.0 / 3_628_800.0,
-            1.0 / 39_916_800.0,
-            1.0 / 479_001_600.0,
-            1.0 / 6_227_020_800.0,
         ],
     );
-    // 2^n as two normal factors, so that results down to the subnormals round once.
+    let mantissa = table + table * e_r_minus_1;
+    // 2^m (m + 2046 in [970, 3070]) as two normal factors, so that results down to the
+    // subnormals round once.
+    let biased = biased_n >> 5;
     let half = biased >> 1;
     let first = f64::from_bits(half << 52);
     let second = f64::from_bits((biased - half) << 52);
-    let result = p * first * second;
+    let result = mantissa * first * second;
     if x.is_nan() { x } else { result }
 }
 
