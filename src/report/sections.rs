@@ -6,12 +6,14 @@
 use super::bundle::{Block, Report, Section, fact, unique_slugs};
 use super::format::{Format, level};
 use super::plots;
-use super::summary::{AssetSummary, CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
+use super::summary::{
+    AssetSummary, CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile,
+};
 use super::tables::{Cell, Table};
 use crate::model::{Cohort, CohortKind, Model, Weight};
-use std::collections::BTreeMap;
 use crate::summary::metrics::{self, RunTotals, has_liquidations};
 use crate::summary::steps::StepTotals;
+use std::collections::BTreeMap;
 
 /// What a stress run's sections are made from.
 #[derive(Clone, Copy)]
@@ -209,15 +211,24 @@ pub fn headline(results: &RunResults) -> Section {
     )
     .text("cohort", "Cohort", |(name, _)| name.to_string())
     .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
-    .number("var.0.99", "Loss, 1-in-100 (VaR 99%)", Format::Usd, |(_, c)| {
-        c.var["0.99"]
-    })
-    .number("es.0.99", "Mean loss beyond it (ES 99%)", Format::Usd, |(_, c)| {
-        c.es["0.99"]
-    })
-    .number("es.0.99.share", "ES 99% / equity", Format::Percent, |(_, c)| {
-        c.es_share()
-    })
+    .number(
+        "var.0.99",
+        "Loss, 1-in-100 (VaR 99%)",
+        Format::Usd,
+        |(_, c)| c.var["0.99"],
+    )
+    .number(
+        "es.0.99",
+        "Mean loss beyond it (ES 99%)",
+        Format::Usd,
+        |(_, c)| c.es["0.99"],
+    )
+    .number(
+        "es.0.99.share",
+        "ES 99% / equity",
+        Format::Percent,
+        |(_, c)| c.es_share(),
+    )
     .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
     .number(
         "p_liquidation",
@@ -344,9 +355,12 @@ fn scenario_assets(model: &Model) -> Table {
         })
         .number("price", "Price", Format::Usd, |a| a.price_usd)
         .number("vol", "Vol (calm, annual)", Format::Percent, |a| a.vol)
-        .number("stress_vol_multiplier", "Stress vol ×", Format::Number, |a| {
-            a.stress_vol_multiplier
-        })
+        .number(
+            "stress_vol_multiplier",
+            "Stress vol ×",
+            Format::Number,
+            |a| a.stress_vol_multiplier,
+        )
         .number("drift", "Drift (annual)", Format::Percent, |a| a.drift)
         .number("depth", "Depth per 1% (calm)", Format::Usd, |a| a.depth_usd)
         .table()
@@ -450,7 +464,9 @@ fn scenario_cohorts(model: &Model) -> Table {
             Format::Percent,
             |t| t.margin.clone(),
         )
-        .number("accounts", "Accounts", Format::Number, |t| t.accounts.clone())
+        .number("accounts", "Accounts", Format::Number, |t| {
+            t.accounts.clone()
+        })
         .text("moves_prices", "Moves prices", |t| {
             if t.cohort.impact {
                 "yes"
@@ -498,9 +514,12 @@ pub fn cohorts(results: &RunResults) -> Section {
     let mut columns = Table::of("cohorts", "Loss and liquidations per cohort", &rows)
         .text("cohort", "Cohort", |(name, _)| name.clone())
         .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
-        .number("initial_equity", "Equity at start", Format::Usd, |(_, c)| {
-            c.initial_equity
-        })
+        .number(
+            "initial_equity",
+            "Equity at start",
+            Format::Usd,
+            |(_, c)| c.initial_equity,
+        )
         .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
         .number("loss.std", "Loss std", Format::Usd, |(_, c)| c.loss.std);
     let measures: [(&str, &str, Levels); 2] = [("var", "VaR", |c| &c.var), ("es", "ES", |c| &c.es)];
@@ -515,9 +534,12 @@ pub fn cohorts(results: &RunResults) -> Section {
         }
     }
     let mut table = columns
-        .number("es.0.99.share", "ES 99% / equity", Format::Percent, |(_, c)| {
-            c.es_share()
-        })
+        .number(
+            "es.0.99.share",
+            "ES 99% / equity",
+            Format::Percent,
+            |(_, c)| c.es_share(),
+        )
         .number(
             "p_liquidation",
             "P(liquidation)",
@@ -548,9 +570,12 @@ pub fn cohorts(results: &RunResults) -> Section {
         .number("bad_debt.0.99", "Bad debt (99%)", Format::Usd, |(_, c)| {
             quantile(&c.bad_debt, "0.99")
         })
-        .number("p_bad_debt", "P(bad debt)", Format::Probability, |(_, c)| {
-            c.p_bad_debt
-        })
+        .number(
+            "p_bad_debt",
+            "P(bad debt)",
+            Format::Probability,
+            |(_, c)| c.p_bad_debt,
+        )
         .table();
     let stems = unique_slugs(summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
     let figures: Vec<Block> = order
@@ -677,12 +702,18 @@ pub fn assets(results: &RunResults) -> Section {
         results.summary.assets.0.iter().enumerate().collect();
     let mut columns = Table::of("assets", "Asset moves over the horizon", &assets)
         .text("asset", "Asset", |(_, (name, _))| name.clone())
-        .number("initial_price", "Price at start", Format::Usd, |(_, (_, a))| {
-            a.initial_price
-        })
-        .number("return.mean", "Mean return", Format::Percent, |(_, (_, a))| {
-            a.return_.mean
-        });
+        .number(
+            "initial_price",
+            "Price at start",
+            Format::Usd,
+            |(_, (_, a))| a.initial_price,
+        )
+        .number(
+            "return.mean",
+            "Mean return",
+            Format::Percent,
+            |(_, (_, a))| a.return_.mean,
+        );
     for key in ["0.01", "0.05", "0.5", "0.95", "0.99"] {
         columns = columns.number(
             format!("return.{key}"),
