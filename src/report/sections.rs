@@ -1,7 +1,8 @@
 //! The report of a stress run, section by section: the headline numbers, the scenario, the
 //! cohorts (table and loss distributions), the liquidation timeline, and the assets (table,
-//! fan charts, decomposition). Each section is public, so other commands (replay,
-//! calibrate, reverse) can put the ones that apply to them into their own [`Report`].
+//! fan charts, decomposition), put together by [`run_report`]. The other commands (replay,
+//! calibrate, reverse) build their own reports from the same [`Report`] blocks
+//! (`crate::questions::bundle`).
 
 use super::bundle::{Block, Report, Section, fact, unique_slugs};
 use super::format::{Format, level};
@@ -50,7 +51,7 @@ pub fn run_report(results: &RunResults, summary_json: String) -> Report {
 }
 
 /// What a reader must know before trusting the numbers.
-pub fn warnings(summary: &RunSummary) -> Vec<String> {
+fn warnings(summary: &RunSummary) -> Vec<String> {
     let mut warnings = Vec::new();
     if summary.partial {
         warnings.push(format!(
@@ -78,7 +79,7 @@ pub fn warnings(summary: &RunSummary) -> Vec<String> {
 const FIRST_SCREEN_TOP: usize = 5;
 
 /// "week" for a 168-hour horizon, "day" for 24 hours, else "48 h horizon".
-pub fn horizon_name(hours: f64) -> String {
+fn horizon_name(hours: f64) -> String {
     if hours == 168.0 {
         "week".to_string()
     } else if hours == 24.0 {
@@ -96,7 +97,7 @@ fn by_money_at_risk(summary: &RunSummary) -> Vec<(&String, &CohortSummary)> {
 }
 
 /// The terms the first screen uses, defined for a reader one click away.
-pub fn definitions(horizon: &str) -> Vec<(String, String)> {
+fn definitions(horizon: &str) -> Vec<(String, String)> {
     [
         (
             format!("1-in-100 {horizon}"),
@@ -155,7 +156,7 @@ pub fn definitions(horizon: &str) -> Vec<(String, String)> {
 
 /// The first screen: who loses the most money in the 1-in-100 outcome, how much is
 /// liquidated and sold, which assets forced selling moved; definitions one click away.
-pub fn headline(results: &RunResults) -> Section {
+fn headline(results: &RunResults) -> Section {
     let summary = results.summary;
     let system = &summary.system;
     let horizon = horizon_name(f64::from(summary.steps) * summary.step_hours);
@@ -282,7 +283,7 @@ pub fn headline(results: &RunResults) -> Section {
 }
 
 /// The scenario as compiled: settings, assets, cohorts, jumps.
-pub fn scenario(model: &Model) -> Section {
+fn scenario(model: &Model) -> Section {
     let regimes = &model.regimes;
     let half_life = if model.impact_decay_per_step == 1.0 {
         "permanent".to_string()
@@ -501,7 +502,7 @@ fn scenario_jumps(model: &Model) -> Table {
 }
 
 /// Losses, tails and liquidations per cohort, and each cohort's loss distribution.
-pub fn cohorts(results: &RunResults) -> Section {
+fn cohorts(results: &RunResults) -> Section {
     type Levels = fn(&CohortSummary) -> &BTreeMap<String, f64>;
     let summary = results.summary;
     let mut order: Vec<usize> = (0..summary.cohorts.0.len()).collect();
@@ -639,7 +640,7 @@ pub fn cohorts(results: &RunResults) -> Section {
 }
 
 /// The liquidation timeline and the per-step data behind it; `None` without per-step totals.
-pub fn liquidations(results: &RunResults) -> Option<Section> {
+fn liquidations(results: &RunResults) -> Option<Section> {
     let steps = results.steps?;
     let model = results.model;
     let margin: Vec<(usize, &str)> = model
@@ -695,7 +696,7 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
 
 /// Asset returns, drawdowns and the part forced selling caused; fan charts and
 /// decompositions when the per-step totals are there.
-pub fn assets(results: &RunResults) -> Section {
+fn assets(results: &RunResults) -> Section {
     let model = results.model;
     let steps = results.steps;
     let assets: Vec<(usize, &(String, AssetSummary))> =
