@@ -11,7 +11,7 @@ use super::switching::{CALM, STRESS};
 use crate::report::bundle::{Block, Report, Section};
 use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::{Format, counted};
-use crate::report::tables::{Cell, Table};
+use crate::report::tables::Table;
 
 /// Most points drawn per line (the history is thinned evenly beyond this).
 const MAX_POINTS: usize = 2000;
@@ -194,20 +194,22 @@ fn correlation_table(fit: &Fit, stress: bool) -> Table {
     } else {
         ("calm", &fit.correlation_calm)
     };
-    let mut table = Table::new(
+    let rows: Vec<(&str, &Vec<f64>)> = fit
+        .assets
+        .iter()
+        .map(|asset| asset.name.as_str())
+        .zip(&c.matrix)
+        .collect();
+    let mut columns = Table::of(
         format!("correlation-{label}"),
         format!("{label} correlation ({} steps)", c.sample),
-    );
-    table.column("asset", "asset", Format::Number);
-    for asset in &fit.assets {
-        table.column(asset.name.clone(), asset.name.clone(), Format::Number);
+        &rows,
+    )
+    .text("asset", "asset", |(name, _)| name.to_string());
+    for (j, asset) in fit.assets.iter().enumerate() {
+        columns = columns.number(&asset.name, &asset.name, Format::Number, |(_, row)| row[j]);
     }
-    for (asset, row) in fit.assets.iter().zip(&c.matrix) {
-        let mut cells: Vec<Cell> = vec![asset.name.clone().into()];
-        cells.extend(row.iter().map(|&rho| Cell::Number(rho)));
-        table.row(cells).expect("a cell per column");
-    }
-    table
+    columns.table()
 }
 
 /// The report of a fit.

@@ -20,7 +20,7 @@ use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
 use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
-use crate::report::tables::{Cell, Table};
+use crate::report::tables::Table;
 
 /// Runs `shocks` (one row per step) through `model`.
 pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {
@@ -185,69 +185,70 @@ impl Answer for ReplayReport {
 /// liquidated in the step, then the step's forced selling, liquidated notional and cascade
 /// rounds.
 pub fn steps_table(model: &Model, record: &PathRecord) -> Table {
-    let mut table = Table::new("steps", "The path step by step");
-    table.column("step", "Step", Format::Count);
-    table.column("regime", "Regime", Format::Number);
-    for asset in &model.assets {
+    let mut columns = Table::of("steps", "The path step by step", &record.steps)
+        .number("step", "Step", Format::Count, |s| f64::from(s.step))
+        .text("regime", "Regime", |s| {
+            if s.stress { "stress" } else { "calm" }.to_string()
+        });
+    for (k, asset) in model.assets.iter().enumerate() {
         let name = &asset.name;
-        table.column(
-            format!("{name}.price"),
-            format!("{name} price"),
-            Format::Usd,
-        );
-        table.column(
-            format!("{name}.exogenous_return"),
-            format!("{name} exogenous return"),
-            Format::Percent,
-        );
-        table.column(
-            format!("{name}.impact_return"),
-            format!("{name} impact return"),
-            Format::Percent,
-        );
+        columns = columns
+            .number(
+                format!("{name}.price"),
+                format!("{name} price"),
+                Format::Usd,
+                |s| asset.price_usd * s.price[k],
+            )
+            .number(
+                format!("{name}.exogenous_return"),
+                format!("{name} exogenous return"),
+                Format::Percent,
+                |s| s.exogenous_log[k].exp_m1(),
+            )
+            .number(
+                format!("{name}.impact_return"),
+                format!("{name} impact return"),
+                Format::Percent,
+                |s| s.impact_log[k].exp_m1(),
+            );
     }
-    for cohort in &model.cohorts {
+    for (c, cohort) in model.cohorts.iter().enumerate() {
         let name = &cohort.name;
-        table.column(format!("{name}.flow"), format!("{name} flow"), Format::Usd);
-        table.column(
-            format!("{name}.liquidated_notional"),
-            format!("{name} liquidated"),
+        columns = columns
+            .number(
+                format!("{name}.flow"),
+                format!("{name} flow"),
+                Format::Usd,
+                |s| s.flow_usd[c],
+            )
+            .number(
+                format!("{name}.liquidated_notional"),
+                format!("{name} liquidated"),
+                Format::Usd,
+                |s| s.liquidated_notional_usd[c],
+            )
+            .number(
+                format!("{name}.accounts_liquidated"),
+                format!("{name} accounts liquidated"),
+                Format::Number,
+                |s| s.accounts_liquidated[c],
+            );
+    }
+    columns
+        .number(
+            "system.forced_selling",
+            "Forced selling",
             Format::Usd,
-        );
-        table.column(
-            format!("{name}.accounts_liquidated"),
-            format!("{name} accounts liquidated"),
-            Format::Number,
-        );
-    }
-    table.column("system.forced_selling", "Forced selling", Format::Usd);
-    table.column("system.liquidated_notional", "Liquidated", Format::Usd);
-    table.column("cascade_rounds", "Cascade rounds", Format::Number);
-    for step in &record.steps {
-        let mut row: Vec<Cell> = vec![
-            f64::from(step.step).into(),
-            if step.stress { "stress" } else { "calm" }.into(),
-        ];
-        for (k, asset) in model.assets.iter().enumerate() {
-            row.extend([
-                (asset.price_usd * step.price[k]).into(),
-                step.exogenous_log[k].exp_m1().into(),
-                step.impact_log[k].exp_m1().into(),
-            ]);
-        }
-        for c in 0..model.cohorts.len() {
-            row.extend([
-                step.flow_usd[c].into(),
-                step.liquidated_notional_usd[c].into(),
-                step.accounts_liquidated[c].into(),
-            ]);
-        }
-        row.extend([
-            step.forced_selling_usd.into(),
-            step.liquidated_notional_usd.iter().sum::<f64>().into(),
-            f64::from(step.cascade_rounds).into(),
-        ]);
-        table.row(row).expect("a cell per column");
-    }
-    table
+            |s| s.forced_selling_usd,
+        )
+        .number(
+            "system.liquidated_notional",
+            "Liquidated",
+            Format::Usd,
+            |s| s.liquidated_notional_usd.iter().sum::<f64>(),
+        )
+        .number("cascade_rounds", "Cascade rounds", Format::Number, |s| {
+            f64::from(s.cascade_rounds)
+        })
+        .table()
 }

@@ -134,8 +134,8 @@ fn write_section<'a>(
                     escape(&table.title),
                     escape(&table.file_name()),
                     escape(&table.file_name()),
-                    table.rows.len(),
-                    table.columns.len()
+                    table.rows().len(),
+                    table.columns().len()
                 );
             }
             Block::Figure(figure) => {
@@ -153,7 +153,7 @@ fn write_table(html: &mut String, table: &Table) {
         let rows: Vec<usize> = view
             .rows
             .clone()
-            .unwrap_or_else(|| (0..table.rows.len()).collect());
+            .unwrap_or_else(|| (0..table.rows().len()).collect());
         let shown: Vec<Vec<String>> = view
             .columns
             .iter()
@@ -168,21 +168,21 @@ fn write_table(html: &mut String, table: &Table) {
         );
         let numeric = |c: usize| {
             rows.iter()
-                .any(|&r| matches!(table.rows[r][c], Cell::Number(_)))
+                .any(|&r| matches!(table.rows()[r][c], Cell::Number(_)))
         };
         for &c in &view.columns {
             let class = if numeric(c) { " class=\"number\"" } else { "" };
             let _ = write!(
                 html,
                 "<th{class}>{}</th>",
-                escape(&table.columns[c].heading)
+                escape(&table.columns()[c].heading)
             );
         }
         html.push_str("</tr></thead>\n<tbody>\n");
         for (i, &r) in rows.iter().enumerate() {
             html.push_str("<tr>");
             for (column, &c) in shown.iter().zip(&view.columns) {
-                let class = match table.rows[r][c] {
+                let class = match table.rows()[r][c] {
                     Cell::Number(_) | Cell::NotApplicable => "number",
                     Cell::Text(_) => "text",
                 };

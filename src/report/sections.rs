@@ -1,16 +1,20 @@
 //! The report of a stress run, section by section: the headline numbers, the scenario, the
 //! cohorts (table and loss distributions), the liquidation timeline, and the assets (table,
-//! fan charts, decomposition). Each section is public, so other commands (replay,
-//! calibrate, reverse) can put the ones that apply to them into their own [`Report`].
+//! fan charts, decomposition), put together by [`run_report`]. The other commands (replay,
+//! calibrate, reverse) build their own reports from the same [`Report`] blocks
+//! (`crate::questions::bundle`).
 
 use super::bundle::{Block, Report, Section, fact, unique_slugs};
 use super::format::{Format, level};
 use super::plots;
-use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile};
+use super::summary::{
+    AssetSummary, CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile,
+};
 use super::tables::{Cell, Table};
-use crate::model::{CohortKind, Model, Weight};
+use crate::model::{Cohort, CohortKind, Model, Weight};
 use crate::summary::metrics::{self, RunTotals, has_liquidations};
 use crate::summary::steps::StepTotals;
+use std::collections::BTreeMap;
 
 /// What a stress run's sections are made from.
 #[derive(Clone, Copy)]
@@ -47,7 +51,7 @@ pub fn run_report(results: &RunResults, summary_json: String) -> Report {
 }
 
 /// What a reader must know before trusting the numbers.
-pub fn warnings(summary: &RunSummary) -> Vec<String> {
+fn warnings(summary: &RunSummary) -> Vec<String> {
     let mut warnings = Vec::new();
     if summary.partial {
         warnings.push(format!(
@@ -75,7 +79,7 @@ pub fn warnings(summary: &RunSummary) -> Vec<String> {
 const FIRST_SCREEN_TOP: usize = 5;
 
 /// "week" for a 168-hour horizon, "day" for 24 hours, else "48 h horizon".
-pub fn horizon_name(hours: f64) -> String {
+fn horizon_name(hours: f64) -> String {
     if hours == 168.0 {
         "week".to_string()
     } else if hours == 24.0 {
@@ -93,7 +97,7 @@ fn by_money_at_risk(summary: &RunSummary) -> Vec<(&String, &CohortSummary)> {
 }
 
 /// The terms the first screen uses, defined for a reader one click away.
-pub fn definitions(horizon: &str) -> Vec<(String, String)> {
+fn definitions(horizon: &str) -> Vec<(String, String)> {
     [
         (
             format!("1-in-100 {horizon}"),
@@ -152,7 +156,7 @@ pub fn definitions(horizon: &str) -> Vec<(String, String)> {
 
 /// The first screen: who loses the most money in the 1-in-100 outcome, how much is
 /// liquidated and sold, which assets forced selling moved; definitions one click away.
-pub fn headline(results: &RunResults) -> Section {
+fn headline(results: &RunResults) -> Section {
     let summary = results.summary;
     let system = &summary.system;
     let horizon = horizon_name(f64::from(summary.steps) * summary.step_hours);
@@ -201,34 +205,39 @@ pub fn headline(results: &RunResults) -> Section {
         );
     }
 
-    let mut table = Table::new(
+    let table = Table::of(
         "largest-losses",
         format!("Largest losses in the 1-in-100 {horizon}, by money"),
-    );
-    table.column("cohort", "Cohort", Format::Number);
-    table.column("kind", "Kind", Format::Number);
-    table.column("var.0.99", "Loss, 1-in-100 (VaR 99%)", Format::Usd);
-    table.column("es.0.99", "Mean loss beyond it (ES 99%)", Format::Usd);
-    table.column("es.0.99.share", "ES 99% / equity", Format::Percent);
-    table.column("loss.mean", "Mean loss", Format::Usd);
-    table.column("p_liquidation", "P(liquidation)", Format::Probability);
-    for (name, cohort) in top {
-        table
-            .row(vec![
-                name.as_str().into(),
-                cohort.kind.as_str().into(),
-                cohort.var["0.99"].into(),
-                cohort.es["0.99"].into(),
-                cohort.es_share().into(),
-                cohort.loss.mean.into(),
-                if cohort.can_be_liquidated() {
-                    cohort.p_liquidation.into()
-                } else {
-                    Cell::NotApplicable
-                },
-            ])
-            .expect("a cell per column");
-    }
+        top,
+    )
+    .text("cohort", "Cohort", |(name, _)| name.to_string())
+    .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
+    .number(
+        "var.0.99",
+        "Loss, 1-in-100 (VaR 99%)",
+        Format::Usd,
+        |(_, c)| c.var["0.99"],
+    )
+    .number(
+        "es.0.99",
+        "Mean loss beyond it (ES 99%)",
+        Format::Usd,
+        |(_, c)| c.es["0.99"],
+    )
+    .number(
+        "es.0.99.share",
+        "ES 99% / equity",
+        Format::Percent,
+        |(_, c)| c.es_share(),
+    )
+    .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
+    .number(
+        "p_liquidation",
+        "P(liquidation)",
+        Format::Probability,
+        |(_, c)| c.can_be_liquidated().then_some(c.p_liquidation),
+    )
+    .table();
 
     let bad_debt: f64 = summary.cohorts.0.iter().map(|(_, c)| c.bad_debt.mean).sum();
     let mut facts = vec![
@@ -274,7 +283,7 @@ pub fn headline(results: &RunResults) -> Section {
 }
 
 /// The scenario as compiled: settings, assets, cohorts, jumps.
-pub fn scenario(model: &Model) -> Section {
+fn scenario(model: &Model) -> Section {
     let regimes = &model.regimes;
     let half_life = if model.impact_decay_per_step == 1.0 {
         "permanent".to_string()
@@ -340,42 +349,37 @@ pub fn scenario(model: &Model) -> Section {
 }
 
 fn scenario_assets(model: &Model) -> Table {
-    let mut table = Table::new("scenario-assets", "Assets of the scenario");
-    table.column("asset", "Asset", Format::Number);
-    table.column("sector", "Sector", Format::Number);
-    table.column("price", "Price", Format::Usd);
-    table.column("vol", "Vol (calm, annual)", Format::Percent);
-    table.column("stress_vol_multiplier", "Stress vol ×", Format::Number);
-    table.column("drift", "Drift (annual)", Format::Percent);
-    table.column("depth", "Depth per 1% (calm)", Format::Usd);
-    for asset in &model.assets {
-        table
-            .row(vec![
-                asset.name.as_str().into(),
-                asset.sector.as_deref().unwrap_or("–").into(),
-                asset.price_usd.into(),
-                asset.vol.into(),
-                asset.stress_vol_multiplier.into(),
-                asset.drift.into(),
-                asset.depth_usd.into(),
-            ])
-            .expect("a cell per column");
-    }
-    table
+    Table::of("scenario-assets", "Assets of the scenario", &model.assets)
+        .text("asset", "Asset", |a| a.name.clone())
+        .text("sector", "Sector", |a| {
+            a.sector.as_deref().unwrap_or("–").to_string()
+        })
+        .number("price", "Price", Format::Usd, |a| a.price_usd)
+        .number("vol", "Vol (calm, annual)", Format::Percent, |a| a.vol)
+        .number(
+            "stress_vol_multiplier",
+            "Stress vol ×",
+            Format::Number,
+            |a| a.stress_vol_multiplier,
+        )
+        .number("drift", "Drift (annual)", Format::Percent, |a| a.drift)
+        .number("depth", "Depth per 1% (calm)", Format::Usd, |a| a.depth_usd)
+        .table()
 }
 
-fn scenario_cohorts(model: &Model) -> Table {
-    let mut table = Table::new("scenario-cohorts", "Cohorts of the scenario");
-    table.column("cohort", "Cohort", Format::Number);
-    table.column("kind", "Kind", Format::Number);
-    table.column("equity", "Equity or AUM", Format::Usd);
-    table.column("leverage", "Leverage", Format::Number);
-    table.column("maintenance_margin", "Maintenance margin", Format::Percent);
-    table.column("accounts", "Accounts", Format::Number);
-    table.column("moves_prices", "Moves prices", Format::Number);
-    table.column("weights", "Weights", Format::Number);
-    let names: Vec<&str> = model.assets.iter().map(|a| a.name.as_str()).collect();
-    for cohort in &model.cohorts {
+/// A cohort as the scenario table shows it: its size, how it is levered, its margin terms
+/// ("–" for a fund) and its weights.
+struct CohortTerms<'a> {
+    cohort: &'a Cohort,
+    equity: f64,
+    leverage: String,
+    margin: Cell,
+    accounts: Cell,
+    weights: String,
+}
+
+impl<'a> CohortTerms<'a> {
+    fn of(model: &Model, cohort: &'a Cohort) -> Self {
         let (equity, leverage, margin, accounts, weights): (f64, String, Cell, Cell, &[Weight]) =
             match &cohort.kind {
                 CohortKind::Margin(book) => {
@@ -428,126 +432,165 @@ fn scenario_cohorts(model: &Model) -> Table {
             };
         let weights: Vec<String> = weights
             .iter()
-            .map(|w| format!("{} {}", names[w.asset], Format::Percent.show(w.weight)))
+            .map(|w| {
+                let name = &model.assets[w.asset].name;
+                format!("{name} {}", Format::Percent.show(w.weight))
+            })
             .collect();
-        table
-            .row(vec![
-                cohort.name.as_str().into(),
-                cohort.kind.label().into(),
-                equity.into(),
-                leverage.into(),
-                margin,
-                accounts,
-                if cohort.impact {
-                    "yes"
-                } else {
-                    "no (price taker)"
-                }
-                .into(),
-                weights.join(", ").into(),
-            ])
-            .expect("a cell per column");
+        CohortTerms {
+            cohort,
+            equity,
+            leverage,
+            margin,
+            accounts,
+            weights: weights.join(", "),
+        }
     }
-    table
+}
+
+fn scenario_cohorts(model: &Model) -> Table {
+    let terms: Vec<CohortTerms> = model
+        .cohorts
+        .iter()
+        .map(|cohort| CohortTerms::of(model, cohort))
+        .collect();
+    Table::of("scenario-cohorts", "Cohorts of the scenario", &terms)
+        .text("cohort", "Cohort", |t| t.cohort.name.clone())
+        .text("kind", "Kind", |t| t.cohort.kind.label().to_string())
+        .number("equity", "Equity or AUM", Format::Usd, |t| t.equity)
+        .text("leverage", "Leverage", |t| t.leverage.clone())
+        .number(
+            "maintenance_margin",
+            "Maintenance margin",
+            Format::Percent,
+            |t| t.margin.clone(),
+        )
+        .number("accounts", "Accounts", Format::Number, |t| {
+            t.accounts.clone()
+        })
+        .text("moves_prices", "Moves prices", |t| {
+            if t.cohort.impact {
+                "yes"
+            } else {
+                "no (price taker)"
+            }
+            .to_string()
+        })
+        .text("weights", "Weights", |t| t.weights.clone())
+        .table()
 }
 
 fn scenario_jumps(model: &Model) -> Table {
-    let mut table = Table::new("scenario-jumps", "Jumps of the scenario");
-    table.column("jump", "Jump", Format::Number);
-    table.column("intensity_per_year", "Per year", Format::Number);
-    table.column("mean", "Mean size (log)", Format::Percent);
-    table.column("stdev", "Stdev (log)", Format::Percent);
-    table.column("loadings", "Loadings", Format::Number);
-    for jump in &model.jumps {
-        let loadings: Vec<String> = jump
-            .loadings
-            .iter()
-            .zip(&model.assets)
-            .filter(|(beta, _)| **beta != 0.0)
-            .map(|(beta, asset)| format!("{} {}", asset.name, Format::Number.show(*beta)))
-            .collect();
-        table
-            .row(vec![
-                jump.name.as_str().into(),
-                jump.intensity_per_year.into(),
-                jump.mean_log.into(),
-                jump.stdev_log.into(),
-                loadings.join(", ").into(),
-            ])
-            .expect("a cell per column");
-    }
-    table
+    Table::of("scenario-jumps", "Jumps of the scenario", &model.jumps)
+        .text("jump", "Jump", |j| j.name.clone())
+        .number("intensity_per_year", "Per year", Format::Number, |j| {
+            j.intensity_per_year
+        })
+        .number("mean", "Mean size (log)", Format::Percent, |j| j.mean_log)
+        .number("stdev", "Stdev (log)", Format::Percent, |j| j.stdev_log)
+        .text("loadings", "Loadings", |j| {
+            let loadings: Vec<String> = j
+                .loadings
+                .iter()
+                .zip(&model.assets)
+                .filter(|(beta, _)| **beta != 0.0)
+                .map(|(beta, asset)| format!("{} {}", asset.name, Format::Number.show(*beta)))
+                .collect();
+            loadings.join(", ")
+        })
+        .table()
 }
 
 /// Losses, tails and liquidations per cohort, and each cohort's loss distribution.
-pub fn cohorts(results: &RunResults) -> Section {
+fn cohorts(results: &RunResults) -> Section {
+    type Levels = fn(&CohortSummary) -> &BTreeMap<String, f64>;
     let summary = results.summary;
-    let mut table = Table::new("cohorts", "Loss and liquidations per cohort");
-    table.column("cohort", "Cohort", Format::Number);
-    table.column("kind", "Kind", Format::Number);
-    table.column("initial_equity", "Equity at start", Format::Usd);
-    table.column("loss.mean", "Mean loss", Format::Usd);
-    table.column("loss.std", "Loss std", Format::Usd);
-    for (measure, name) in [("var", "VaR"), ("es", "ES")] {
-        for (key, _) in TAIL_LEVELS {
-            let heading = format!("{name} {}", level(key));
-            table.column(format!("{measure}.{key}"), heading, Format::Usd);
-        }
-    }
-    table.column("es.0.99.share", "ES 99% / equity", Format::Percent);
-    table.column("p_liquidation", "P(liquidation)", Format::Probability);
-    table.column("liquidated_notional.mean", "Liquidated (mean)", Format::Usd);
-    table.column("liquidated_notional.0.99", "Liquidated (99%)", Format::Usd);
-    table.column(
-        "accounts_liquidated.mean",
-        "Accounts liquidated (mean)",
-        Format::Count,
-    );
-    table.column("bad_debt.mean", "Bad debt (mean)", Format::Usd);
-    table.column("bad_debt.0.99", "Bad debt (99%)", Format::Usd);
-    table.column("p_bad_debt", "P(bad debt)", Format::Probability);
-    let mut figures = Vec::new();
-    let stems = unique_slugs(summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
     let mut order: Vec<usize> = (0..summary.cohorts.0.len()).collect();
     order.sort_by(|&a, &b| {
         let var = |c: usize| summary.cohorts.0[c].1.var["0.99"];
         var(b).total_cmp(&var(a))
     });
-    for c in order {
-        let (name, cohort) = &summary.cohorts.0[c];
-        let stem = &stems[c];
-        let mut row: Vec<Cell> = vec![
-            name.as_str().into(),
-            cohort.kind.as_str().into(),
-            cohort.initial_equity.into(),
-            cohort.loss.mean.into(),
-            cohort.loss.std.into(),
-        ];
-        for levels in [&cohort.var, &cohort.es] {
-            row.extend(
-                TAIL_LEVELS
-                    .iter()
-                    .map(|(key, _)| Cell::Number(levels[*key])),
+    let rows: Vec<&(String, CohortSummary)> =
+        order.iter().map(|&c| &summary.cohorts.0[c]).collect();
+    let mut columns = Table::of("cohorts", "Loss and liquidations per cohort", &rows)
+        .text("cohort", "Cohort", |(name, _)| name.clone())
+        .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
+        .number(
+            "initial_equity",
+            "Equity at start",
+            Format::Usd,
+            |(_, c)| c.initial_equity,
+        )
+        .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
+        .number("loss.std", "Loss std", Format::Usd, |(_, c)| c.loss.std);
+    let measures: [(&str, &str, Levels); 2] = [("var", "VaR", |c| &c.var), ("es", "ES", |c| &c.es)];
+    for (measure, name, levels) in measures {
+        for (key, _) in TAIL_LEVELS {
+            columns = columns.number(
+                format!("{measure}.{key}"),
+                format!("{name} {}", level(key)),
+                Format::Usd,
+                |(_, c)| levels(c)[key],
             );
         }
-        row.extend([
-            cohort.es_share().into(),
-            cohort.p_liquidation.into(),
-            cohort.liquidated_notional.mean.into(),
-            quantile(&cohort.liquidated_notional, "0.99").into(),
-            cohort.accounts_liquidated.mean.into(),
-            cohort.bad_debt.mean.into(),
-            quantile(&cohort.bad_debt, "0.99").into(),
-            cohort.p_bad_debt.into(),
-        ]);
-        table.row(row).expect("a cell per column");
-        figures.push(Block::Figure(plots::loss_distribution(
-            &format!("loss-{stem}"),
-            name,
-            cohort,
-            results.totals.cohort(c, metrics::LOSS).sketch(),
-        )));
     }
+    let mut table = columns
+        .number(
+            "es.0.99.share",
+            "ES 99% / equity",
+            Format::Percent,
+            |(_, c)| c.es_share(),
+        )
+        .number(
+            "p_liquidation",
+            "P(liquidation)",
+            Format::Probability,
+            |(_, c)| c.p_liquidation,
+        )
+        .number(
+            "liquidated_notional.mean",
+            "Liquidated (mean)",
+            Format::Usd,
+            |(_, c)| c.liquidated_notional.mean,
+        )
+        .number(
+            "liquidated_notional.0.99",
+            "Liquidated (99%)",
+            Format::Usd,
+            |(_, c)| quantile(&c.liquidated_notional, "0.99"),
+        )
+        .number(
+            "accounts_liquidated.mean",
+            "Accounts liquidated (mean)",
+            Format::Count,
+            |(_, c)| c.accounts_liquidated.mean,
+        )
+        .number("bad_debt.mean", "Bad debt (mean)", Format::Usd, |(_, c)| {
+            c.bad_debt.mean
+        })
+        .number("bad_debt.0.99", "Bad debt (99%)", Format::Usd, |(_, c)| {
+            quantile(&c.bad_debt, "0.99")
+        })
+        .number(
+            "p_bad_debt",
+            "P(bad debt)",
+            Format::Probability,
+            |(_, c)| c.p_bad_debt,
+        )
+        .table();
+    let stems = unique_slugs(summary.cohorts.0.iter().map(|(n, _)| n.as_str()));
+    let figures: Vec<Block> = order
+        .iter()
+        .map(|&c| {
+            let (name, cohort) = &summary.cohorts.0[c];
+            Block::Figure(plots::loss_distribution(
+                &format!("loss-{}", stems[c]),
+                name,
+                cohort,
+                results.totals.cohort(c, metrics::LOSS).sketch(),
+            ))
+        })
+        .collect();
     table.view(
         "Losses per cohort, largest 1-in-100 loss first",
         &[
@@ -597,7 +640,7 @@ pub fn cohorts(results: &RunResults) -> Section {
 }
 
 /// The liquidation timeline and the per-step data behind it; `None` without per-step totals.
-pub fn liquidations(results: &RunResults) -> Option<Section> {
+fn liquidations(results: &RunResults) -> Option<Section> {
     let steps = results.steps?;
     let model = results.model;
     let margin: Vec<(usize, &str)> = model
@@ -607,52 +650,43 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
         .filter(|(_, cohort)| has_liquidations(&cohort.kind))
         .map(|(c, cohort)| (c, cohort.name.as_str()))
         .collect();
-    let mut table = Table::new("steps", "Liquidations per step");
-    table.column("step", "Step", Format::Count);
-    table.column("hours", "Hours", Format::Hours);
-    table.column("liquidated_notional.mean", "Mean", Format::Usd);
-    for key in ["0.05", "0.5", "0.95", "0.99"] {
-        table.column(
-            format!("liquidated_notional.{key}"),
-            format!("Quantile {key}"),
-            Format::Usd,
-        );
-    }
-    table.column(
-        "p_first_liquidation_by_step.any",
-        "P(any cohort liquidated by t)",
-        Format::Percent,
-    );
-    for (_, name) in &margin {
-        table.column(
-            format!("p_first_liquidation_by_step.{name}"),
-            format!("P({name} liquidated by t)"),
-            Format::Percent,
-        );
-    }
     let paths = steps.paths().max(1) as f64;
     let by_step: Vec<Vec<u64>> = std::iter::once(steps.liquidated_by(None))
         .chain(margin.iter().map(|(c, _)| steps.liquidated_by(Some(*c))))
         .collect();
-    for t in 1..=steps.steps() {
-        let notional = steps.liquidated_notional(t);
-        let mut row: Vec<Cell> = vec![
-            f64::from(t).into(),
-            (f64::from(t) * model.step_hours).into(),
-            notional.mean().into(),
-        ];
-        row.extend(
-            [0.05, 0.5, 0.95, 0.99]
-                .iter()
-                .map(|&q| Cell::Number(notional.quantile(q))),
+    let share_by = |counts: &Vec<u64>, t: u32| counts[t as usize - 1] as f64 / paths;
+    let times: Vec<u32> = (1..=steps.steps()).collect();
+    let mut columns = Table::of("steps", "Liquidations per step", &times)
+        .number("step", "Step", Format::Count, |&t| f64::from(t))
+        .number("hours", "Hours", Format::Hours, |&t| {
+            f64::from(t) * model.step_hours
+        })
+        .number("liquidated_notional.mean", "Mean", Format::Usd, |&t| {
+            steps.liquidated_notional(t).mean()
+        });
+    for (key, q) in [("0.05", 0.05), ("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99)] {
+        columns = columns.number(
+            format!("liquidated_notional.{key}"),
+            format!("Quantile {key}"),
+            Format::Usd,
+            |&t| steps.liquidated_notional(t).quantile(q),
         );
-        row.extend(
-            by_step
-                .iter()
-                .map(|counts| Cell::Number(counts[t as usize - 1] as f64 / paths)),
-        );
-        table.row(row).expect("a cell per column");
     }
+    columns = columns.number(
+        "p_first_liquidation_by_step.any",
+        "P(any cohort liquidated by t)",
+        Format::Percent,
+        |&t| share_by(&by_step[0], t),
+    );
+    for ((_, name), counts) in margin.iter().zip(&by_step[1..]) {
+        columns = columns.number(
+            format!("p_first_liquidation_by_step.{name}"),
+            format!("P({name} liquidated by t)"),
+            Format::Percent,
+            |&t| share_by(counts, t),
+        );
+    }
+    let table = columns.table();
     Some(
         Section::new("liquidations", "Liquidations over time")
             .with(Block::Figure(plots::liquidation_timeline(model, steps)))
@@ -662,58 +696,72 @@ pub fn liquidations(results: &RunResults) -> Option<Section> {
 
 /// Asset returns, drawdowns and the part forced selling caused; fan charts and
 /// decompositions when the per-step totals are there.
-pub fn assets(results: &RunResults) -> Section {
+fn assets(results: &RunResults) -> Section {
     let model = results.model;
     let steps = results.steps;
-    let mut table = Table::new("assets", "Asset moves over the horizon");
-    table.column("asset", "Asset", Format::Number);
-    table.column("initial_price", "Price at start", Format::Usd);
-    table.column("return.mean", "Mean return", Format::Percent);
+    let assets: Vec<(usize, &(String, AssetSummary))> =
+        results.summary.assets.0.iter().enumerate().collect();
+    let mut columns = Table::of("assets", "Asset moves over the horizon", &assets)
+        .text("asset", "Asset", |(_, (name, _))| name.clone())
+        .number(
+            "initial_price",
+            "Price at start",
+            Format::Usd,
+            |(_, (_, a))| a.initial_price,
+        )
+        .number(
+            "return.mean",
+            "Mean return",
+            Format::Percent,
+            |(_, (_, a))| a.return_.mean,
+        );
     for key in ["0.01", "0.05", "0.5", "0.95", "0.99"] {
-        table.column(
+        columns = columns.number(
             format!("return.{key}"),
             format!("Return {}", level(key)),
             Format::Percent,
+            |(_, (_, a))| quantile(&a.return_, key),
         );
     }
-    table.column("max_drawdown.mean", "Mean max drawdown", Format::Percent);
-    table.column("max_drawdown.0.99", "Max drawdown 99%", Format::Percent);
-    table.column(
-        "impact_return.0.01",
-        "Forced-selling effect (1-in-100)",
-        Format::Percent,
-    );
-    table.column("impact_return.mean", "Mean impact", Format::Percent);
-    if steps.is_some() {
-        table.column(
+    columns = columns
+        .number(
+            "max_drawdown.mean",
+            "Mean max drawdown",
+            Format::Percent,
+            |(_, (_, a))| a.max_drawdown.mean,
+        )
+        .number(
+            "max_drawdown.0.99",
+            "Max drawdown 99%",
+            Format::Percent,
+            |(_, (_, a))| quantile(&a.max_drawdown, "0.99"),
+        )
+        .number(
+            "impact_return.0.01",
+            "Forced-selling effect (1-in-100)",
+            Format::Percent,
+            |(_, (_, a))| a.forced_selling_effect(),
+        )
+        .number(
+            "impact_return.mean",
+            "Mean impact",
+            Format::Percent,
+            |(_, (_, a))| a.impact_return.mean,
+        );
+    if let Some(steps) = steps {
+        let last = steps.price_steps().len() - 1;
+        columns = columns.number(
             "exogenous_return.0.01",
             "Return 1%, exogenous shocks only",
             Format::Percent,
+            |&(k, _)| steps.exogenous_price_quantile(last, k, 0.01) - 1.0,
         );
     }
+    let mut table = columns.table();
     let mut figures = Vec::new();
-    let stems = unique_slugs(model.assets.iter().map(|a| a.name.as_str()));
-    for (k, ((name, asset), stem)) in results.summary.assets.0.iter().zip(&stems).enumerate() {
-        let mut row: Vec<Cell> = vec![
-            name.as_str().into(),
-            asset.initial_price.into(),
-            asset.return_.mean.into(),
-        ];
-        row.extend(
-            ["0.01", "0.05", "0.5", "0.95", "0.99"]
-                .iter()
-                .map(|key| Cell::Number(quantile(&asset.return_, key))),
-        );
-        row.extend([
-            asset.max_drawdown.mean.into(),
-            quantile(&asset.max_drawdown, "0.99").into(),
-            asset.forced_selling_effect().into(),
-            asset.impact_return.mean.into(),
-        ]);
-        if let Some(steps) = steps {
-            let last = steps.price_steps().len() - 1;
-            let exogenous = steps.exogenous_price_quantile(last, k, 0.01);
-            row.push((exogenous - 1.0).into());
+    if let Some(steps) = steps {
+        let stems = unique_slugs(model.assets.iter().map(|a| a.name.as_str()));
+        for (k, stem) in stems.iter().enumerate() {
             figures.push(Block::Figure(plots::price_fan(
                 &format!("fan-{stem}"),
                 model,
@@ -727,7 +775,6 @@ pub fn assets(results: &RunResults) -> Section {
                 k,
             )));
         }
-        table.row(row).expect("a cell per column");
     }
     table.view(
         "Returns over the horizon (quantiles over paths)",
@@ -779,41 +826,27 @@ fn price_table(model: &Model, steps: &StepTotals) -> Table {
         ("price", StepTotals::price_quantile),
         ("exogenous_price", StepTotals::exogenous_price_quantile),
     ];
-    let mut table = Table::new(
-        "prices",
-        format!(
-            "Asset price quantiles, sampled {}",
-            plots::price_sampling(model, steps)
-        ),
+    let slots: Vec<(usize, u32)> = steps.price_steps().iter().copied().enumerate().collect();
+    let title = format!(
+        "Asset price quantiles, sampled {}",
+        plots::price_sampling(model, steps)
     );
-    table.column("step", "Step", Format::Count);
-    table.column("hours", "Hours", Format::Hours);
-    for asset in &model.assets {
-        for (part, _) in parts {
+    let mut columns = Table::of("prices", title, &slots)
+        .number("step", "Step", Format::Count, |&(_, t)| f64::from(t))
+        .number("hours", "Hours", Format::Hours, |&(_, t)| {
+            f64::from(t) * model.step_hours
+        });
+    for (k, asset) in model.assets.iter().enumerate() {
+        for (part, part_quantile) in parts {
             for q in QUANTILES {
-                table.column(
+                columns = columns.number(
                     format!("{}.{part}.{q}", asset.name),
                     format!("{} {part} {}", asset.name, Format::Percent.show(q)),
                     Format::Usd,
+                    |&(slot, _)| asset.price_usd * part_quantile(steps, slot, k, q),
                 );
             }
         }
     }
-    for (slot, &t) in steps.price_steps().iter().enumerate() {
-        let mut row: Vec<Cell> = vec![
-            f64::from(t).into(),
-            (f64::from(t) * model.step_hours).into(),
-        ];
-        for (k, asset) in model.assets.iter().enumerate() {
-            for (_, quantile) in parts {
-                row.extend(
-                    QUANTILES
-                        .iter()
-                        .map(|&q| Cell::Number(asset.price_usd * quantile(steps, slot, k, q))),
-                );
-            }
-        }
-        table.row(row).expect("a cell per column");
-    }
-    table
+    columns.table()
 }

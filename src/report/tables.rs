@@ -1,10 +1,11 @@
 //! The one table type: named columns with a unit, rows of text and numbers. A table is
 //! printed on the terminal as aligned text ([`Table::to_text`]), written as an RFC 4180 CSV
 //! file (raw numbers in their shortest round-trip form, for spreadsheets and scripts) and shown
-//! in report.html (numbers in their column's unit, for people). A table is best built by
+//! in report.html (numbers in their column's unit, for people). A table is built only by
 //! [`Table::of`] over its items, each column defined once beside the value it shows, so that
-//! no row can be ragged. A table too wide for a page is shown as [`View`]s: narrower tables of chosen
-//! columns (and rows), each led by the table's first column, while its CSV keeps every column.
+//! no row can be ragged. A table too wide for a page is shown as [`View`]s: narrower tables of
+//! chosen columns (and rows), each led by the table's first column, while its CSV keeps every
+//! column.
 
 use super::dump::csv_field;
 use super::format::Format;
@@ -41,7 +42,13 @@ impl<T> Columns<'_, T> {
         format: Format,
         value: impl Fn(&T) -> C,
     ) -> Self {
-        self.table.column(key, heading, format);
+        self.table.columns.push(Column {
+            key: key.into(),
+            heading: heading.into(),
+            format,
+            per_value: false,
+            right: false,
+        });
         for (row, item) in self.table.rows.iter_mut().zip(self.items) {
             row.push(value(item).into());
         }
@@ -114,26 +121,18 @@ impl From<Option<f64>> for Cell {
     }
 }
 
-/// A table, written as `<name>.csv`.
+/// A table, written as `<name>.csv`; its cells are read through [`Table::columns`] and
+/// [`Table::rows`], and written only by [`Table::of`].
 #[derive(Debug, Clone)]
 pub struct Table {
     /// File stem.
     pub name: String,
     pub title: String,
-    pub columns: Vec<Column>,
+    columns: Vec<Column>,
     /// Each as long as `columns`.
-    pub rows: Vec<Vec<Cell>>,
+    rows: Vec<Vec<Cell>>,
     /// How the page shows the table; none: whole.
-    pub views: Vec<View>,
-}
-
-/// A row whose width is not the table's.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("table {table}: a row of {cells} cells for {columns} columns")]
-pub struct RaggedRow {
-    pub table: String,
-    pub cells: usize,
-    pub columns: usize,
+    views: Vec<View>,
 }
 
 /// Part of a table shown on the page as a table of its own.
@@ -147,22 +146,26 @@ pub struct View {
 }
 
 impl Table {
-    /// An empty table with no columns.
-    pub fn new(name: impl Into<String>, title: impl Into<String>) -> Self {
-        Table {
+    /// A table of a row per item of `items`, its columns to be added by [`Columns`].
+    pub fn of<T>(name: impl Into<String>, title: impl Into<String>, items: &[T]) -> Columns<'_, T> {
+        let table = Table {
             name: name.into(),
             title: title.into(),
             columns: Vec::new(),
-            rows: Vec::new(),
+            rows: vec![Vec::new(); items.len()],
             views: Vec::new(),
-        }
+        };
+        Columns { items, table }
     }
 
-    /// A table of a row per item of `items`, its columns to be added by [`Columns`].
-    pub fn of<T>(name: impl Into<String>, title: impl Into<String>, items: &[T]) -> Columns<'_, T> {
-        let mut table = Table::new(name, title);
-        table.rows = vec![Vec::new(); items.len()];
-        Columns { items, table }
+    /// The columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The rows, each a cell per column.
+    pub fn rows(&self) -> &[Vec<Cell>] {
+        &self.rows
     }
 
     /// Shows the columns `keys` (after the first column) as a table titled `title`, of the
@@ -224,31 +227,6 @@ impl Table {
                 Cell::NotApplicable => "–".to_string(),
             })
             .collect()
-    }
-
-    /// Adds a column: CSV header `key`, HTML heading `heading`, numbers shown as `format`.
-    pub fn column(&mut self, key: impl Into<String>, heading: impl Into<String>, format: Format) {
-        self.columns.push(Column {
-            key: key.into(),
-            heading: heading.into(),
-            format,
-            per_value: false,
-            right: false,
-        });
-    }
-
-    /// Adds a row, one cell per column; a row of another width is refused, so that no CSV
-    /// is ragged.
-    pub fn row(&mut self, cells: Vec<Cell>) -> Result<(), RaggedRow> {
-        if cells.len() != self.columns.len() {
-            return Err(RaggedRow {
-                table: self.name.clone(),
-                cells: cells.len(),
-                columns: self.columns.len(),
-            });
-        }
-        self.rows.push(cells);
-        Ok(())
     }
 
     /// The table as aligned text for the terminal: a line of headings, then a line per row,
@@ -321,15 +299,11 @@ mod tests {
 
     #[test]
     fn csv_quotes_text_and_keeps_numbers_exact() {
-        let mut table = Table::new("t", "T");
-        table.column("name", "Name", Format::Number);
-        table.column("value", "Value", Format::Usd);
-        table
-            .row(vec!["a,b".into(), 0.1.into()])
-            .expect("two cells");
-        table
-            .row(vec!["plain".into(), 2.5e9.into()])
-            .expect("two cells");
+        let rows = [("a,b", 0.1), ("plain", 2.5e9)];
+        let table = Table::of("t", "T", &rows)
+            .text("name", "Name", |r| r.0.to_string())
+            .number("value", "Value", Format::Usd, |r| r.1)
+            .table();
         assert_eq!(
             table.to_csv(),
             "name,value\n\"a,b\",0.1\nplain,2500000000\n"
@@ -366,22 +340,6 @@ mod tests {
             table.to_csv().contains("c,-0.0008889,5\n"),
             "the CSV keeps all"
         );
-    }
-
-    #[test]
-    fn a_ragged_row_is_refused() {
-        let mut table = Table::new("t", "T");
-        table.column("name", "Name", Format::Number);
-        table.column("value", "Value", Format::Usd);
-        assert_eq!(
-            table.row(vec!["a".into()]),
-            Err(RaggedRow {
-                table: "t".to_string(),
-                cells: 1,
-                columns: 2
-            })
-        );
-        assert!(table.rows.is_empty());
     }
 
     #[test]

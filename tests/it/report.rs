@@ -229,30 +229,27 @@ fn made_report() -> &'static MadeReport {
         std::fs::create_dir_all(&base).expect("scratch folder");
         let scenario = base.join("scenario.toml");
         std::fs::write(&scenario, SCENARIO).expect("write scenario");
-        let dir = base.join("nested").join("report");
-        let json = base.join("summary.json");
-        let output = Command::new(env!("CARGO_BIN_EXE_firesale"))
-            .args([
-                "run",
-                scenario.to_str().expect("utf-8"),
-                "--quiet",
-                "--json",
-            ])
-            .arg(&json)
-            .arg("--out")
-            .arg(&dir)
-            .output()
-            .expect("the binary runs");
-        assert!(
-            output.status.success(),
-            "firesale run --out failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        MadeReport {
-            dir,
-            json: std::fs::read_to_string(json).expect("--json written"),
-        }
+        let (dir, json) = write_report(&base, &["run", scenario.to_str().expect("utf-8")]);
+        MadeReport { dir, json }
     })
+}
+
+/// Runs `firesale ARGS --quiet --json FILE --out DIR`, FILE and DIR in `base` (DIR nested, so
+/// that it must be created): DIR and the text written to FILE.
+fn write_report(base: &Path, args: &[&str]) -> (PathBuf, String) {
+    let dir = base.join("nested").join("report");
+    let json = base.join("answer.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_firesale"))
+        .args(args)
+        .arg("--quiet")
+        .arg("--json")
+        .arg(&json)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .expect("the binary runs");
+    common::assert_success(&output);
+    (dir, std::fs::read_to_string(json).expect("--json written"))
 }
 
 /// (file stem, title, x axis, y axis) of every figure the test scenario's report must have.
@@ -688,28 +685,9 @@ fn other_commands_can_build_a_report_from_sections() {
 fn check_question_out(name: &str, args: &[&str], tables: &[&str], figures: &[(String, String)]) {
     let base = scratch_dir(name);
     std::fs::create_dir_all(&base).expect("scratch folder");
-    let dir = base.join("nested").join(name);
-    let json = base.join("answer.json");
-    let output = Command::new(env!("CARGO_BIN_EXE_firesale"))
-        .args(args)
-        .arg("--quiet")
-        .arg("--json")
-        .arg(&json)
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "firesale {name} --out failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (dir, json) = write_report(&base, args);
     let summary = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    assert_eq!(
-        summary,
-        std::fs::read_to_string(&json).expect("--json written"),
-        "summary.json is the --json content"
-    );
+    assert_eq!(summary, json, "summary.json is the --json content");
     let mut expected: Vec<String> = vec![
         "summary.json".into(),
         "report.html".into(),

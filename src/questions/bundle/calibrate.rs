@@ -11,25 +11,20 @@ use crate::report::tables::Table;
 /// The report of `firesale calibrate`.
 pub fn calibrate(report: &CalibrationReport) -> Report {
     let (param, target) = (report.param, &report.target);
-    let mut trials = Table::new("trials", "Every trial, in the order run");
-    trials.column("value", param.name(), value_format(report));
-    trials.column("metric", target.metric, target.unit());
-    trials.column("ci95.low", "95% CI from", target.unit());
-    trials.column("ci95.high", "95% CI to", target.unit());
-    trials.column("meets", "Meets the target", Format::Number);
-    trials.column("seconds", "Seconds", Format::Number);
-    for trial in &report.trials {
-        trials
-            .row(vec![
-                trial.value.into(),
-                trial.metric.value.into(),
-                trial.metric.ci95[0].into(),
-                trial.metric.ci95[1].into(),
-                if trial.meets { "yes" } else { "no" }.into(),
-                trial.seconds.into(),
-            ])
-            .expect("a cell per column");
-    }
+    let trials = Table::of("trials", "Every trial, in the order run", &report.trials)
+        .number("value", param.name(), value_format(report), |t| t.value)
+        .number("metric", target.metric, target.unit(), |t| t.metric.value)
+        .number("ci95.low", "95% CI from", target.unit(), |t| {
+            t.metric.ci95[0]
+        })
+        .number("ci95.high", "95% CI to", target.unit(), |t| {
+            t.metric.ci95[1]
+        })
+        .text("meets", "Meets the target", |t| {
+            if t.meets { "yes" } else { "no" }.to_string()
+        })
+        .number("seconds", "Seconds", Format::Number, |t| t.seconds)
+        .table();
     let mut sorted: Vec<_> = report.trials.iter().collect();
     sorted.sort_by(|a, b| a.value.total_cmp(&b.value));
     let figure = metric_against(

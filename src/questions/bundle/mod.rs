@@ -23,7 +23,7 @@ use crate::report::bundle::{Block, Section};
 use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
 use crate::report::summary::Named;
-use crate::report::tables::{Cell, Table};
+use crate::report::tables::Table;
 
 /// Colours of the palette used for a metric and for its target.
 const METRIC_COLOR: usize = 0;
@@ -111,49 +111,60 @@ fn metric_against(
 
 /// The section of what the path did to each cohort and asset.
 fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Section {
-    let mut table = Table::new("cohorts", "What the path did to each cohort");
-    table.column("cohort", "Cohort", Format::Number);
-    table.column("kind", "Kind", Format::Number);
-    table.column("initial_equity", "Equity at start", Format::Usd);
-    table.column("loss", "Loss", Format::Usd);
-    table.column("liquidated_notional", "Liquidated", Format::Usd);
-    table.column("accounts_liquidated", "Accounts liquidated", Format::Count);
-    table.column("bad_debt", "Bad debt", Format::Usd);
-    table.column(
-        "first_liquidation_step",
-        "First liquidation (step)",
-        Format::Number,
-    );
-    table.column("buckets_liquidated", "Buckets liquidated", Format::Count);
-    table.column("buckets", "Buckets", Format::Count);
-    table.column("net_flow", "Net flow", Format::Usd);
-    table.column(
-        "peak_24h_liquidated_notional",
-        "Most liquidated in 24 h",
-        Format::Usd,
-    );
-    table.column("peak_24h_selling", "Most sold in 24 h", Format::Usd);
-    let mut by_loss: Vec<_> = cohorts.0.iter().collect();
+    let mut by_loss: Vec<&(String, CohortOutcome)> = cohorts.0.iter().collect();
     by_loss.sort_by(|a, b| b.1.loss.total_cmp(&a.1.loss));
-    for (name, c) in by_loss {
-        table
-            .row(vec![
-                name.as_str().into(),
-                c.kind.as_str().into(),
-                c.initial_equity.into(),
-                c.loss.into(),
-                c.liquidated_notional.into(),
-                c.accounts_liquidated.into(),
-                c.bad_debt.into(),
-                Cell::from(c.first_liquidation_step.map(f64::from)),
-                (c.buckets_liquidated as f64).into(),
-                (c.buckets as f64).into(),
-                c.net_flow.into(),
-                c.peak_24h_liquidated_notional.into(),
-                c.peak_24h_selling.into(),
-            ])
-            .expect("a cell per column");
-    }
+    let mut table = Table::of("cohorts", "What the path did to each cohort", &by_loss)
+        .text("cohort", "Cohort", |(name, _)| name.clone())
+        .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
+        .number(
+            "initial_equity",
+            "Equity at start",
+            Format::Usd,
+            |(_, c)| c.initial_equity,
+        )
+        .number("loss", "Loss", Format::Usd, |(_, c)| c.loss)
+        .number(
+            "liquidated_notional",
+            "Liquidated",
+            Format::Usd,
+            |(_, c)| c.liquidated_notional,
+        )
+        .number(
+            "accounts_liquidated",
+            "Accounts liquidated",
+            Format::Count,
+            |(_, c)| c.accounts_liquidated,
+        )
+        .number("bad_debt", "Bad debt", Format::Usd, |(_, c)| c.bad_debt)
+        .number(
+            "first_liquidation_step",
+            "First liquidation (step)",
+            Format::Number,
+            |(_, c)| c.first_liquidation_step.map(f64::from),
+        )
+        .number(
+            "buckets_liquidated",
+            "Buckets liquidated",
+            Format::Count,
+            |(_, c)| c.buckets_liquidated as f64,
+        )
+        .number("buckets", "Buckets", Format::Count, |(_, c)| {
+            c.buckets as f64
+        })
+        .number("net_flow", "Net flow", Format::Usd, |(_, c)| c.net_flow)
+        .number(
+            "peak_24h_liquidated_notional",
+            "Most liquidated in 24 h",
+            Format::Usd,
+            |(_, c)| c.peak_24h_liquidated_notional,
+        )
+        .number(
+            "peak_24h_selling",
+            "Most sold in 24 h",
+            Format::Usd,
+            |(_, c)| c.peak_24h_selling,
+        )
+        .table();
     table.view(
         "Losses and liquidations per cohort, largest loss first",
         &[
@@ -178,31 +189,43 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         ],
         |_| true,
     );
-    let mut moves = Table::new("assets", "What the path did to each asset");
-    moves.column("asset", "Asset", Format::Number);
-    moves.column("initial_price", "Price at start", Format::Usd);
-    moves.column("final_price", "Price at end", Format::Usd);
-    moves.column("return", "Return", Format::Percent);
-    moves.column("exogenous_return", "Exogenous return", Format::Percent);
-    moves.column("impact_return", "Impact of the flows", Format::Percent);
-    moves.column("amplification", "Amplification (log)", Format::Multiple);
-    moves.column("max_drawdown", "Max drawdown", Format::Percent);
-    moves.column("peak_impact_return", "Peak impact", Format::Percent);
-    for (name, a) in &assets.0 {
-        moves
-            .row(vec![
-                name.as_str().into(),
-                a.initial_price.into(),
-                a.final_price.into(),
-                a.return_.into(),
-                a.exogenous_return.into(),
-                a.impact_return.into(),
-                Cell::from(a.amplification),
-                a.max_drawdown.into(),
-                a.peak_impact_return.into(),
-            ])
-            .expect("a cell per column");
-    }
+    let moves = Table::of("assets", "What the path did to each asset", &assets.0)
+        .text("asset", "Asset", |(name, _)| name.clone())
+        .number("initial_price", "Price at start", Format::Usd, |(_, a)| {
+            a.initial_price
+        })
+        .number("final_price", "Price at end", Format::Usd, |(_, a)| {
+            a.final_price
+        })
+        .number("return", "Return", Format::Percent, |(_, a)| a.return_)
+        .number(
+            "exogenous_return",
+            "Exogenous return",
+            Format::Percent,
+            |(_, a)| a.exogenous_return,
+        )
+        .number(
+            "impact_return",
+            "Impact of the flows",
+            Format::Percent,
+            |(_, a)| a.impact_return,
+        )
+        .number(
+            "amplification",
+            "Amplification (log)",
+            Format::Multiple,
+            |(_, a)| a.amplification,
+        )
+        .number("max_drawdown", "Max drawdown", Format::Percent, |(_, a)| {
+            a.max_drawdown
+        })
+        .number(
+            "peak_impact_return",
+            "Peak impact",
+            Format::Percent,
+            |(_, a)| a.peak_impact_return,
+        )
+        .table();
     Section::new("outcomes", "Cohorts and assets")
         .with(Block::Text(
             "Loss is the initial equity (or AUM) minus the final equity: positive means money \
@@ -216,26 +239,14 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
 
 /// Every cascade round's liquidations, in order.
 fn cascade_table(events: &[LiquidationEvent]) -> Table {
-    let mut table = Table::new("cascade", "Liquidations, round by round");
-    table.column("step", "Step", Format::Count);
-    table.column("round", "Round", Format::Count);
-    table.column("cohort", "Cohort", Format::Number);
-    table.column("buckets", "Buckets", Format::Number);
-    table.column("notional", "Notional", Format::Usd);
-    table.column("accounts", "Accounts", Format::Count);
-    for e in events {
-        table
-            .row(vec![
-                f64::from(e.step).into(),
-                f64::from(e.round).into(),
-                e.cohort.as_str().into(),
-                (e.buckets as f64).into(),
-                e.notional.into(),
-                e.accounts.into(),
-            ])
-            .expect("a cell per column");
-    }
-    table
+    Table::of("cascade", "Liquidations, round by round", events)
+        .number("step", "Step", Format::Count, |e| f64::from(e.step))
+        .number("round", "Round", Format::Count, |e| f64::from(e.round))
+        .text("cohort", "Cohort", |e| e.cohort.clone())
+        .number("buckets", "Buckets", Format::Number, |e| e.buckets as f64)
+        .number("notional", "Notional", Format::Usd, |e| e.notional)
+        .number("accounts", "Accounts", Format::Count, |e| e.accounts)
+        .table()
 }
 
 fn rounds_warning(exhausted: bool) -> Vec<String> {

@@ -3,11 +3,11 @@
 use super::{Sweep, cascade_table, metric_against, outcomes, rounds_warning};
 use crate::questions::Answer;
 use crate::questions::input;
-use crate::questions::reverse::{Reverse, ReverseReport};
+use crate::questions::reverse::{KeyLevel, Reverse, ReverseReport};
 use crate::report::bundle::{Block, Report, Section};
 use crate::report::chart::Axis;
 use crate::report::format::Format;
-use crate::report::tables::{Cell, Table};
+use crate::report::tables::Table;
 
 /// The report of `firesale reverse`.
 pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
@@ -21,51 +21,50 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
         Section::new("cascade", "The cascade at that scale")
             .with(Block::Table(cascade_table(&report.liquidations))),
     );
-    let mut levels = Table::new(
+    let mut columns = Table::of(
         "key-levels",
         "Key price levels: each margin cohort's first liquidation",
-    );
-    levels.column("cohort", "Cohort", Format::Number);
-    levels.column("scale", "Scale", Format::Number);
+        &report.key_levels.0,
+    )
+    .text("cohort", "Cohort", |(cohort, _)| cohort.clone())
+    .number("scale", "Scale", Format::Number, |(_, level)| level.scale);
     for (asset, _) in &report.shock.0 {
-        levels.column(
-            format!("{asset}.return"),
-            format!("{asset} return"),
-            Format::Percent,
-        );
-        levels.column(
-            format!("{asset}.price"),
-            format!("{asset} price"),
-            Format::Usd,
-        );
-    }
-    for (cohort, level) in &report.key_levels.0 {
-        let mut row: Vec<Cell> = vec![cohort.as_str().into(), Cell::from(level.scale)];
-        for (asset, _) in &report.shock.0 {
-            let at = level
+        let at = |level: &KeyLevel| {
+            level
                 .shock
                 .as_ref()
                 .and_then(|shock| shock.0.iter().find(|(name, _)| name == asset))
-                .map(|(_, at)| at);
-            row.extend([
-                Cell::from(at.map(|a| a.return_)),
-                Cell::from(at.map(|a| a.price)),
-            ]);
-        }
-        levels.row(row).expect("a cell per column");
+                .map(|(_, at)| (at.return_, at.price))
+        };
+        columns = columns
+            .number(
+                format!("{asset}.return"),
+                format!("{asset} return"),
+                Format::Percent,
+                |(_, level)| at(level).map(|(ret, _)| ret),
+            )
+            .number(
+                format!("{asset}.price"),
+                format!("{asset} price"),
+                Format::Usd,
+                |(_, level)| at(level).map(|(_, price)| price),
+            );
     }
+    let levels = columns.table();
     sections.push(Section::new("key-levels", "Key price levels").with(Block::Table(levels)));
     if !answer.points.is_empty() {
         let mut points = answer.points.clone();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut search = Table::new("search", "Every path of the search for the target");
-        search.column("scale", "Scale", Format::Number);
-        search.column("metric", target.metric, target.unit());
-        for &(scale, metric) in &answer.points {
-            search
-                .row(vec![scale.into(), metric.into()])
-                .expect("a cell per column");
-        }
+        let search = Table::of(
+            "search",
+            "Every path of the search for the target",
+            &answer.points,
+        )
+        .number("scale", "Scale", Format::Number, |&(scale, _)| scale)
+        .number("metric", target.metric, target.unit(), |&(_, metric)| {
+            metric
+        })
+        .table();
         let figure = metric_against(
             Sweep {
                 name: "search",
