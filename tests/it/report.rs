@@ -558,6 +558,12 @@ fn chromium_check(dir: &Path, page: &str, width: u32, medium: &str) -> serde_jso
         .parent()
         .expect("parent")
         .join(format!("{name}-check-{medium}.html"));
+    // One Chromium at a time: several at once on a loaded two-core machine can dump the page
+    // before its check script has run.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let instrumented = page.replacen("<head>", &format!("<head>\n{CHECK_SCRIPT}"), 1);
     std::fs::write(&checked, instrumented).expect("write the instrumented copy");
     let scratch = scratch_dir(&format!("chromium-{name}-{medium}"));
