@@ -18,17 +18,44 @@ pub const ASSET_METRICS: [&str; 3] = ["return", "max_drawdown", "impact_return"]
 /// Market-wide metrics of one path, in column order.
 pub const SYSTEM_METRICS: [&str; 2] = ["liquidated_notional", "forced_selling"];
 
-// Each metric's index in its group above; the GPU shader's `METRIC_*` constants are
-// rendered from the groups themselves (`src/engine/gpu/shader.rs`).
-pub const LOSS: usize = 0;
-pub const LIQUIDATED_NOTIONAL: usize = 1;
-pub const ACCOUNTS_LIQUIDATED: usize = 2;
-pub const BAD_DEBT: usize = 3;
-pub const RETURN: usize = 0;
-pub const MAX_DRAWDOWN: usize = 1;
-pub const IMPACT_RETURN: usize = 2;
-pub const SYSTEM_LIQUIDATED_NOTIONAL: usize = 0;
-pub const FORCED_SELLING: usize = 1;
+// Each metric's index in its group above, found by name when the crate compiles (a name
+// missing from its group stops the build); the GPU shader's `METRIC_*` constants are rendered
+// from the groups themselves (`src/engine/gpu/shader.rs`).
+pub const LOSS: usize = position(&COHORT_METRICS, "loss");
+pub const LIQUIDATED_NOTIONAL: usize = position(&COHORT_METRICS, "liquidated_notional");
+pub const ACCOUNTS_LIQUIDATED: usize = position(&COHORT_METRICS, "accounts_liquidated");
+pub const BAD_DEBT: usize = position(&COHORT_METRICS, "bad_debt");
+pub const RETURN: usize = position(&ASSET_METRICS, "return");
+pub const MAX_DRAWDOWN: usize = position(&ASSET_METRICS, "max_drawdown");
+pub const IMPACT_RETURN: usize = position(&ASSET_METRICS, "impact_return");
+pub const SYSTEM_LIQUIDATED_NOTIONAL: usize = position(&SYSTEM_METRICS, "liquidated_notional");
+pub const FORCED_SELLING: usize = position(&SYSTEM_METRICS, "forced_selling");
+
+/// Where `name` stands in `group`, at compile time.
+const fn position(group: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < group.len() {
+        if same(group[i].as_bytes(), name.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("a metric index names a metric its group does not have")
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Where each metric of a path sits in one flat row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
