@@ -109,13 +109,8 @@ fn etf_final_value(e: u32) -> f32 {
 
 // Adds `pnl` to fund `v`'s P&L, keeping what f32 rounds off (Neumaier's compensated sum).
 fn vol_target_book_pnl(v: u32, pnl: f32) {
-    let sum = vol_target_pnl_usd[v];
-    let total = sum + pnl;
-    if abs(sum) >= abs(pnl) {
-        vol_target_pnl_error_usd[v] += (sum - total) + pnl;
-    } else {
-        vol_target_pnl_error_usd[v] += (pnl - total) + sum;
-    }
+    let total = vol_target_pnl_usd[v] + pnl;
+    vol_target_pnl_error_usd[v] += neumaier_lost(vol_target_pnl_usd[v], pnl, total);
     vol_target_pnl_usd[v] = total;
 }
 

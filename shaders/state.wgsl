@@ -106,16 +106,19 @@ fn state_reset() {
     rounds_exhausted = false;
 }
 
-// Adds `x` to asset `k`'s exogenous log return, keeping what f32 rounds off (Neumaier's
-// compensated sum; naga and llvmpipe keep its order, as they do `vol_target_book_pnl`'s).
-fn exogenous_add(k: u32, x: f32) {
-    let sum = exogenous_log[k];
-    let total = sum + x;
+// What f32 rounds off when `sum` + `x` is rounded to `total`: the low-order part a Neumaier
+// compensated sum keeps beside its sum. naga and llvmpipe keep this order of operations.
+fn neumaier_lost(sum: f32, x: f32, total: f32) -> f32 {
     if abs(sum) >= abs(x) {
-        exogenous_log_error[k] += (sum - total) + x;
-    } else {
-        exogenous_log_error[k] += (x - total) + sum;
+        return (sum - total) + x;
     }
+    return (x - total) + sum;
+}
+
+// Adds `x` to asset `k`'s exogenous log return, keeping what f32 rounds off.
+fn exogenous_add(k: u32, x: f32) {
+    let total = exogenous_log[k] + x;
+    exogenous_log_error[k] += neumaier_lost(exogenous_log[k], x, total);
     exogenous_log[k] = total;
 }
 

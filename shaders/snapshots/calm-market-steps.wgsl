@@ -677,16 +677,19 @@ fn state_reset() {
     rounds_exhausted = false;
 }
 
-// Adds `x` to asset `k`'s exogenous log return, keeping what f32 rounds off (Neumaier's
-// compensated sum; naga and llvmpipe keep its order, as they do `vol_target_book_pnl`'s).
-fn exogenous_add(k: u32, x: f32) {
-    let sum = exogenous_log[k];
-    let total = sum + x;
+// What f32 rounds off when `sum` + `x` is rounded to `total`: the low-order part a Neumaier
+// compensated sum keeps beside its sum. naga and llvmpipe keep this order of operations.
+fn neumaier_lost(sum: f32, x: f32, total: f32) -> f32 {
     if abs(sum) >= abs(x) {
-        exogenous_log_error[k] += (sum - total) + x;
-    } else {
-        exogenous_log_error[k] += (x - total) + sum;
+        return (sum - total) + x;
     }
+    return (x - total) + sum;
+}
+
+// Adds `x` to asset `k`'s exogenous log return, keeping what f32 rounds off.
+fn exogenous_add(k: u32, x: f32) {
+    let total = exogenous_log[k] + x;
+    exogenous_log_error[k] += neumaier_lost(exogenous_log[k], x, total);
     exogenous_log[k] = total;
 }
 
@@ -1360,13 +1363,8 @@ fn etf_final_value(e: u32) -> f32 {
 
 // Adds `pnl` to fund `v`'s P&L, keeping what f32 rounds off (Neumaier's compensated sum).
 fn vol_target_book_pnl(v: u32, pnl: f32) {
-    let sum = vol_target_pnl_usd[v];
-    let total = sum + pnl;
-    if abs(sum) >= abs(pnl) {
-        vol_target_pnl_error_usd[v] += (sum - total) + pnl;
-    } else {
-        vol_target_pnl_error_usd[v] += (pnl - total) + sum;
-    }
+    let total = vol_target_pnl_usd[v] + pnl;
+    vol_target_pnl_error_usd[v] += neumaier_lost(vol_target_pnl_usd[v], pnl, total);
     vol_target_pnl_usd[v] = total;
 }
 
