@@ -68,7 +68,7 @@ pub fn run(args: &Args) -> Result<()> {
     // First, so that a signal at any time from here on stops the search between trials.
     let signals = StopSignals::install()?;
     let mut model = firesale::scenario::load(&args.scenario)?;
-    super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
+    firesale::scenario::override_paths_and_seed(&mut model, args.paths, args.seed, "--paths")?;
     let problem = Problem::new(
         &model,
         &args.cohort,

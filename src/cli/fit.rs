@@ -97,28 +97,13 @@ pub fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let prices = history::read(&args.prices)?;
     unless_stopped()?;
-    if let Some(unknown) = sectors.keys().find(|a| !prices.names.contains(a)) {
-        return Err(Error::Usage(format!(
-            "--sector {unknown}=…: no column `{unknown}` in {}; fix: use one of {}",
-            args.prices.display(),
-            prices.names.join(", ")
-        )));
-    }
+    let source = args.prices.display().to_string();
+    scenario_toml::check_sectors(&prices, &sectors, &source, "--sector")?;
     let fitted = fit::fit(&prices)?;
     unless_stopped()?;
-    let source = args.prices.display().to_string();
-    let name = args.name.clone().unwrap_or_else(|| {
-        let stem = Path::new(&source)
-            .file_stem()
-            .map_or("prices".into(), |s| s.to_string_lossy());
-        format!("fitted-{stem}")
-    });
-    let scenario = scenario_toml::write(&fitted, &source, &name, &sectors);
-    firesale::scenario::compile_str(&scenario, &args.out.display().to_string()).map_err(|e| {
-        Error::Runtime(format!(
-            "the fitted scenario does not validate ({e}); please report this"
-        ))
-    })?;
+    let name = (args.name.clone()).unwrap_or_else(|| scenario_toml::default_name(&source));
+    let origin = args.out.display().to_string();
+    let scenario = scenario_toml::write_checked(&fitted, &source, &name, &sectors, &origin)?;
     let mut batch = outputs.batch();
     batch.file(scenario_out, scenario.as_bytes())?;
     if let Some(id) = json_out {

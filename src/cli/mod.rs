@@ -42,6 +42,10 @@ enum Command {
     Validate {
         /// A scenario TOML file or a built-in name (see `firesale scenarios`).
         scenario: String,
+        /// Also write the compiled model as JSON to FILE (`-` for standard output, instead of
+        /// the text).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// List the built-in scenarios.
     Scenarios,
@@ -135,37 +139,11 @@ pub struct RunArgs {
     state_out: Option<PathBuf>,
 }
 
-/// Applies `--paths` and `--seed` over the scenario's `simulation` defaults.
-fn override_paths_and_seed(
-    model: &mut firesale::model::Model,
-    paths: Option<u64>,
-    seed: Option<u64>,
-) -> Result<()> {
-    if let Some(paths) = paths {
-        if paths == 0 {
-            return Err(firesale::Error::Usage(
-                "--paths must be at least 1".to_string(),
-            ));
-        }
-        let most = firesale::scenario::check::MAX_PATHS;
-        if paths > most {
-            return Err(firesale::Error::Usage(format!(
-                "--paths {paths}: must be at most {most}"
-            )));
-        }
-        model.paths = paths;
-    }
-    if let Some(seed) = seed {
-        model.seed = seed;
-    }
-    Ok(())
-}
-
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run::run(&args),
-        Command::Validate { scenario } => validate::run(&scenario),
+        Command::Validate { scenario, json } => validate::run(&scenario, json.as_deref()),
         Command::Scenarios => scenarios::run(),
         Command::Devices => devices::run(),
         Command::Bench {

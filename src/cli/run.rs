@@ -26,7 +26,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let signals = StopSignals::install()?;
     let source = Source::load(&args.scenario)?;
     let mut model = source.compile()?;
-    super::override_paths_and_seed(&mut model, args.paths, args.seed)?;
+    firesale::scenario::override_paths_and_seed(&mut model, args.paths, args.seed, "--paths")?;
     let dump = parse_dump(args.dump_paths.as_deref(), model.paths)?;
     let mut outputs = Outputs::default();
     let report_out = (args.out.as_deref())

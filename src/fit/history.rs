@@ -88,10 +88,16 @@ pub fn read(path: &Path) -> Result<History> {
         path: path.to_path_buf(),
         source,
     })?;
+    read_from(std::io::BufReader::new(file), path)
+}
+
+/// Reads and validates a price history from `source` (CSV text as [`read`] takes it);
+/// `path` names it in errors.
+pub fn read_from(source: impl std::io::Read, path: &Path) -> Result<History> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(source);
     let mut records = reader.records();
     let csv_error = |error: csv::Error| {
         let line = error.position().map_or(0, |p| p.line());

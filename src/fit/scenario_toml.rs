@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::Fit;
+use super::history::History;
 use super::uncertainty::Estimate;
+use crate::{Error, Result};
 
 /// Placeholder depth, USD per 1% move (marked as such in the file).
 const DEPTH_PLACEHOLDER_USD: f64 = 1.0e9;
@@ -48,6 +50,49 @@ fn estimate_line(out: &mut String, key: &str, estimate: &Estimate, what: &str) {
         number(estimate.value),
         note(estimate, what)
     );
+}
+
+/// Checks that every asset `sectors` names is a column of `history` (read from `source`);
+/// `flag` is what the caller calls the sector option in its error (`--sector`).
+pub fn check_sectors(
+    history: &History,
+    sectors: &BTreeMap<String, String>,
+    source: &str,
+    flag: &str,
+) -> Result<()> {
+    match sectors.keys().find(|a| !history.names.contains(a)) {
+        Some(unknown) => Err(Error::Usage(format!(
+            "{flag} {unknown}=…: no column `{unknown}` in {source}; fix: use one of {}",
+            history.names.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The scenario's `name` when none is given: `fitted-` and the price file's stem.
+pub fn default_name(source: &str) -> String {
+    let stem = std::path::Path::new(source)
+        .file_stem()
+        .map_or("prices".into(), |s| s.to_string_lossy());
+    format!("fitted-{stem}")
+}
+
+/// [`write`], then validated as any scenario is; `origin` names it in the error, which would
+/// be a defect of the writer.
+pub fn write_checked(
+    fit: &Fit,
+    source: &str,
+    name: &str,
+    sectors: &BTreeMap<String, String>,
+    origin: &str,
+) -> Result<String> {
+    let scenario = write(fit, source, name, sectors);
+    crate::scenario::compile_str(&scenario, origin).map_err(|e| {
+        Error::Runtime(format!(
+            "the fitted scenario does not validate ({e}); please report this"
+        ))
+    })?;
+    Ok(scenario)
 }
 
 /// The scenario text. `source` names the price file; `sectors` maps asset names to sectors.

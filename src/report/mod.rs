@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod chart;
+pub mod compiled;
 pub mod dump;
 pub mod file;
 pub mod format;

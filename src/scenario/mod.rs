@@ -79,6 +79,32 @@ pub fn compile_str(toml_text: &str, origin: &str) -> Result<Model> {
     compile::compile(parse::parse(toml_text, origin)?, origin)
 }
 
+/// Applies a run's own path count and seed over the scenario's `simulation` defaults; `flag`
+/// is what the caller calls the path count in its errors (`--paths` on the command line).
+pub fn override_paths_and_seed(
+    model: &mut Model,
+    paths: Option<u64>,
+    seed: Option<u64>,
+    flag: &str,
+) -> Result<()> {
+    if let Some(paths) = paths {
+        if paths == 0 {
+            return Err(Error::Usage(format!("{flag} must be at least 1")));
+        }
+        let most = check::MAX_PATHS;
+        if paths > most {
+            return Err(Error::Usage(format!(
+                "{flag} {paths}: must be at most {most}"
+            )));
+        }
+        model.paths = paths;
+    }
+    if let Some(seed) = seed {
+        model.seed = seed;
+    }
+    Ok(())
+}
+
 /// A bare word (no `.toml`, no directory) was meant as a built-in name, not a path.
 fn looks_like_name(spec: &str) -> bool {
     !spec.ends_with(".toml") && !spec.chars().any(std::path::is_separator)
