@@ -10,10 +10,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::emit;
 use super::signals::StopSignals;
 use firesale::Result;
-use firesale::engine::RunControl;
-use firesale::engine::backend::{BackendChoice, Engine};
+use firesale::engine::backend::BackendChoice;
 use firesale::model::Model;
 use firesale::questions;
+use firesale::questions::calibrate::engine::TrialEngine;
 use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::{self, Problem, report};
 use firesale::summary::BackendInfo;
@@ -126,32 +126,16 @@ fn status_line(quiet: bool) -> ProgressBar {
     line
 }
 
-/// The engine every trial runs on, as `--backend` picks it (`auto` decides once, for the
-/// scenario at its path count): the one place that chooses it. A trial fails with
+/// The engine every trial runs on, as `--backend` picks it; a trial fails with
 /// [`firesale::Error::Stopped`] once a signal has come: before it starts, or cut short by it.
 fn engine_for<'a>(
     choice: BackendChoice,
     model: &Model,
     signals: &'a StopSignals,
 ) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals> + 'a)> {
-    let selection = Engine::select(choice, None, None, model, model.paths)?;
-    let mut engine = selection.engine;
-    let backend = BackendInfo {
-        selection: selection.reason,
-        ..engine.info()
-    };
-    let simulate = move |model: &Model| {
-        let stopped = || signals.stopped("between trials").map_or(Ok(()), Err);
-        stopped()?;
-        let control = RunControl {
-            dump_paths: 0,
-            per_step: false,
-            cancel: signals.flag(),
-            progress: &|_| {},
-        };
-        let output = engine.run(model, 0..model.paths, &control)?;
-        stopped()?;
-        Ok(output.totals)
-    };
+    let mut trials = TrialEngine::select(choice, model)?;
+    let backend = trials.backend().clone();
+    let stopped = || signals.stopped("between trials");
+    let simulate = move |model: &Model| trials.simulate(model, signals.flag(), &stopped);
     Ok((backend, simulate))
 }

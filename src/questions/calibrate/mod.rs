@@ -12,8 +12,10 @@
 //! inside); if exactly one side meets the target it bisects between the nearest trials that
 //! disagree (on a log scale for scales) until they are within `tolerance` (relative) of each
 //! other, and answers with the trial on the meeting side. If every trial meets, the limit lies
-//! beyond the range and the answer is its loose end; if none does, there is no answer.
+//! beyond the range and the answer is its loose end; if none does, there is no answer. The
+//! trials run on one [`engine::TrialEngine`].
 
+pub mod engine;
 pub mod param;
 pub mod report;
 pub mod target;
