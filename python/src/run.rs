@@ -1,0 +1,78 @@
+//! `firesale.run`: the `run` command's simulation and summary, without its files. Returns the
+//! `--json` document and the `--dump-paths` CSV as text.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use pyo3::prelude::*;
+
+use crate::errors::OrRaise;
+use crate::source;
+use crate::watch::off_the_gil;
+use firesale::engine::RunControl;
+use firesale::engine::backend::{BackendChoice, Engine};
+use firesale::questions::input::choice;
+use firesale::report::RunSummary;
+use firesale::report::dump;
+use firesale::report::summary::RunInfo;
+use firesale::summary::BackendInfo;
+use firesale::{Error, scenario};
+
+/// Simulates the scenario; returns (the summary document, the per-path CSV of the first
+/// `dump_paths` paths). Argument checks the package makes first (whole numbers, thread caps)
+/// are not repeated here.
+#[pyfunction]
+#[pyo3(signature = (kind, text, paths, seed, backend, adapter, threads, dump_paths, progress))]
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    py: Python<'_>,
+    kind: &str,
+    text: &str,
+    paths: Option<u64>,
+    seed: Option<u64>,
+    backend: &str,
+    adapter: Option<&str>,
+    threads: Option<usize>,
+    dump_paths: u64,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(String, String)> {
+    let mut model = source::load(kind, text).and_then(|s| s.compile()).or_raise()?;
+    scenario::override_paths_and_seed(&mut model, paths, seed, "paths").or_raise()?;
+    if dump_paths > model.paths {
+        return Err(Error::Usage(format!(
+            "dump_paths = {dump_paths} is more than the {} paths of the run; lower dump_paths or raise paths",
+            model.paths
+        )))
+        .or_raise();
+    }
+    let choice: BackendChoice = choice("backend", "backend", backend).or_raise()?;
+    let (model, total) = (&model, model.paths);
+    let (summary, dumped) = off_the_gil(py, progress, total, |watch| {
+        let selection = Engine::select(choice, adapter, threads, model, total)?;
+        let mut engine = selection.engine;
+        let report = |done: u64| watch.done.store(done, Ordering::Relaxed);
+        let control = RunControl {
+            dump_paths,
+            per_step: false,
+            cancel: &watch.stop,
+            progress: &report,
+        };
+        let started = Instant::now();
+        let output = engine.run(model, 0..total, &control)?;
+        let backend = BackendInfo {
+            selection: selection.reason,
+            ..engine.info()
+        };
+        let info = RunInfo {
+            model,
+            paths_requested: total,
+            partial: output.partial,
+            backend: &backend,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        };
+        let summary = RunSummary::new(&info, &output.totals).to_json();
+        Ok::<_, Error>((summary, dump::paths_csv(model, 0, &output.dump_rows)))
+    })?
+    .or_raise()?;
+    Ok((summary, dumped))
+}
