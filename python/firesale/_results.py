@@ -37,9 +37,18 @@ def _rows(entries: List[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame([_flatten(entry) for entry in entries])
 
 
-def _csv(text: str, index: str) -> pd.DataFrame:
-    """A CSV table firesale wrote, floats read back exactly."""
-    return pd.read_csv(io.StringIO(text), index_col=index, float_precision="round_trip")
+#: pandas 3 reads floats back exactly by default (and deprecates the option); before it, the
+#: default parser may be one unit in the last place off, so ask for the round trip.
+EXACT_FLOATS: Dict[str, Any] = (
+    {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+)
+
+
+def read_csv(source: Any, index: str) -> pd.DataFrame:
+    """A CSV table firesale wrote (text or a path), floats read back exactly."""
+    if isinstance(source, str) and "\n" in source:
+        source = io.StringIO(source)
+    return pd.read_csv(source, index_col=index, **EXACT_FLOATS)
 
 
 def _html_section(title: str, frame: pd.DataFrame) -> str:
@@ -100,7 +109,7 @@ class Result(_Answer):
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        return _csv(self._paths_csv, "path")
+        return read_csv(self._paths_csv, "path")
 
     def _title(self) -> str:
         s = self.summary
@@ -156,7 +165,7 @@ class ReplayResult(_Answer):
 
     @cached_property
     def steps(self) -> pd.DataFrame:
-        return _csv(self._steps_csv, "step")
+        return read_csv(self._steps_csv, "step")
 
     def _sections(self) -> List[str]:
         return [

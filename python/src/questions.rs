@@ -32,11 +32,16 @@ pub fn replay(
     shocks_path: Option<&str>,
     shocks_csv: Option<&str>,
 ) -> PyResult<(String, String)> {
-    let model = source::load(kind, text).and_then(|s| s.compile()).or_raise()?;
+    let model = source::load(kind, text)
+        .and_then(|s| s.compile())
+        .or_raise()?;
     let (path, origin) = match (shocks_path, shocks_csv) {
         (Some(file), _) => (shocks::load(Path::new(file), &model), file),
         (None, Some(csv)) => (shocks::parse(csv, &model, SHOCKS_FRAME), SHOCKS_FRAME),
-        (None, None) => (Err(Error::Usage("shocks: give a path or a DataFrame".into())), ""),
+        (None, None) => (
+            Err(Error::Usage("shocks: give a path or a DataFrame".into())),
+            "",
+        ),
     };
     let path = path.or_raise()?;
     let record = off_the_gil(py, None, 1, |_| questions::replay::run(&model, &path))?;
@@ -63,10 +68,14 @@ pub fn calibrate(
     max: Option<f64>,
     backend: &str,
 ) -> PyResult<String> {
-    let mut model = source::load(kind, text).and_then(|s| s.compile()).or_raise()?;
+    let mut model = source::load(kind, text)
+        .and_then(|s| s.compile())
+        .or_raise()?;
     scenario::override_paths_and_seed(&mut model, paths, seed, "paths").or_raise()?;
     let param = Param::parse(param).or_raise()?;
-    let problem = questions::calibrate::Problem::new(&model, cohort, param, target, (min, max), tolerance).or_raise()?;
+    let problem =
+        questions::calibrate::Problem::new(&model, cohort, param, target, (min, max), tolerance)
+            .or_raise()?;
     let choice: BackendChoice = choice("backend", "backend", backend).or_raise()?;
     let started = Instant::now();
     let (model, problem) = (&model, &problem);
@@ -105,9 +114,12 @@ pub fn reverse(
     regime: &str,
     max_scale: Option<f64>,
 ) -> PyResult<String> {
-    let model = source::load(kind, text).and_then(|s| s.compile()).or_raise()?;
+    let model = source::load(kind, text)
+        .and_then(|s| s.compile())
+        .or_raise()?;
     let regime = Regime::parse(regime).or_raise()?;
-    let problem = questions::reverse::Problem::new(&model, shock, target, regime, max_scale).or_raise()?;
+    let problem =
+        questions::reverse::Problem::new(&model, shock, target, regime, max_scale).or_raise()?;
     let answer = off_the_gil(py, None, 0, |watch| {
         questions::reverse::reverse(&model, &problem, &watch.stop)
     })?;

@@ -36,7 +36,9 @@ pub fn run(
     dump_paths: u64,
     progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(String, String)> {
-    let mut model = source::load(kind, text).and_then(|s| s.compile()).or_raise()?;
+    let mut model = source::load(kind, text)
+        .and_then(|s| s.compile())
+        .or_raise()?;
     scenario::override_paths_and_seed(&mut model, paths, seed, "paths").or_raise()?;
     if dump_paths > model.paths {
         return Err(Error::Usage(format!(
