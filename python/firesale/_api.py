@@ -176,12 +176,12 @@ def run(
     threads = _threads(threads, backend)
     callback, close = _progress(progress)
     try:
-        summary, dumped = _native.run(
+        summary, columns, rows = _native.run(
             kind, text, paths, seed, backend, adapter, threads, dump_paths, callback
         )
     finally:
         close()
-    return Result(json.loads(summary), dumped)
+    return Result(json.loads(summary), columns, rows)
 
 
 def _shocks_csv(shocks: pd.DataFrame) -> str:

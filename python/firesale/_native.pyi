@@ -1,6 +1,6 @@
 """Type stub of the native module (Rust, PyO3): the package's functions in _api.py call it.
 Scenarios arrive as (kind, text): kind ``spec`` (a built-in name or a path), ``toml`` (text)
-or ``dict`` (JSON text of a dict); documents come back as JSON text, tables as CSV text."""
+or ``dict`` (JSON text of a dict); documents come back as JSON text, tables as CSV text, per-path rows as f64 bytes."""
 
 import builtins
 from typing import Callable, Dict, List, Optional, Tuple
@@ -24,7 +24,7 @@ def run(
     threads: Optional[int],
     dump_paths: int,
     progress: Optional[Callable[[int, int], object]],
-) -> Tuple[str, str]: ...
+) -> Tuple[str, List[str], bytes]: ...
 def replay(
     kind: str, text: str, shocks_path: Optional[str], shocks_csv: Optional[str]
 ) -> Tuple[str, str]: ...

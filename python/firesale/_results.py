@@ -8,6 +8,7 @@ import io
 from functools import cached_property
 from typing import Any, Dict, List, Mapping
 
+import numpy as np
 import pandas as pd
 
 
@@ -91,9 +92,10 @@ class Result(_Answer):
     metrics of the first ``dump_paths`` paths, with the ``--dump-paths`` columns, indexed by
     path."""
 
-    def __init__(self, summary: Dict[str, Any], paths_csv: str) -> None:
+    def __init__(self, summary: Dict[str, Any], columns: List[str], rows: bytes) -> None:
         super().__init__(summary)
-        self._paths_csv = paths_csv
+        self._columns = columns
+        self._rows = rows
 
     @cached_property
     def cohorts(self) -> pd.DataFrame:
@@ -109,7 +111,9 @@ class Result(_Answer):
 
     @cached_property
     def paths(self) -> pd.DataFrame:
-        return read_csv(self._paths_csv, "path")
+        values = np.frombuffer(self._rows, dtype=np.float64).reshape(-1, len(self._columns))
+        index = pd.RangeIndex(len(values), name="path")
+        return pd.DataFrame(values, columns=self._columns, index=index)
 
     def _title(self) -> str:
         s = self.summary

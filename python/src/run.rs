@@ -1,10 +1,12 @@
 //! `firesale.run`: the `run` command's simulation and summary, without its files. Returns the
-//! `--json` document and the `--dump-paths` CSV as text.
+//! `--json` document as text and the `--dump-paths` rows as their column names and one
+//! buffer of native-endian f64 (row-major), which numpy reads without a copy or a parse.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::errors::OrRaise;
 use crate::source;
@@ -13,19 +15,19 @@ use firesale::engine::RunControl;
 use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::questions::input::choice;
 use firesale::report::RunSummary;
-use firesale::report::dump;
 use firesale::report::summary::RunInfo;
 use firesale::summary::BackendInfo;
+use firesale::summary::metrics::MetricLayout;
 use firesale::{Error, scenario};
 
-/// Simulates the scenario; returns (the summary document, the per-path CSV of the first
-/// `dump_paths` paths). Argument checks the package makes first (whole numbers, thread caps)
+/// Simulates the scenario; returns (the summary document, the per-path metrics' column names,
+/// the rows of the first `dump_paths` paths). Argument checks the package makes first (whole numbers, thread caps)
 /// are not repeated here.
 #[pyfunction]
 #[pyo3(signature = (kind, text, paths, seed, backend, adapter, threads, dump_paths, progress))]
 #[allow(clippy::too_many_arguments)]
-pub fn run(
-    py: Python<'_>,
+pub fn run<'py>(
+    py: Python<'py>,
     kind: &str,
     text: &str,
     paths: Option<u64>,
@@ -34,8 +36,8 @@ pub fn run(
     adapter: Option<&str>,
     threads: Option<usize>,
     dump_paths: u64,
-    progress: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(String, String)> {
+    progress: Option<&Bound<'py, PyAny>>,
+) -> PyResult<(String, Vec<String>, Bound<'py, PyBytes>)> {
     let mut model = source::load(kind, text)
         .and_then(|s| s.compile())
         .or_raise()?;
@@ -73,8 +75,12 @@ pub fn run(
             elapsed_seconds: started.elapsed().as_secs_f64(),
         };
         let summary = RunSummary::new(&info, &output.totals).to_json();
-        Ok::<_, Error>((summary, dump::paths_csv(model, 0, &output.dump_rows)))
+        let rows: Vec<u8> = (output.dump_rows.iter().flatten())
+            .flat_map(|value| value.to_ne_bytes())
+            .collect();
+        Ok::<_, Error>((summary, rows))
     })?
     .or_raise()?;
-    Ok((summary, dumped))
+    let columns = MetricLayout::new(model).column_names(model);
+    Ok((summary, columns, PyBytes::new(py, &dumped)))
 }
