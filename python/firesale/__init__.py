@@ -9,7 +9,17 @@ message; a failure while running raises :class:`firesale.RuntimeError` (a ``Runt
 Ctrl-C stops a run between batches and raises ``KeyboardInterrupt``.
 """
 
-from ._api import (
+import os as _os
+import tempfile as _tempfile
+
+# Mesa's drivers complain on every adapter query when XDG_RUNTIME_DIR is unset (as on servers
+# and in containers): point it at a private folder under the temp dir, as the command does.
+if "XDG_RUNTIME_DIR" not in _os.environ:
+    _runtime = _os.path.join(_tempfile.gettempdir(), f"firesale-runtime-{_os.getuid()}")
+    _os.makedirs(_runtime, mode=0o700, exist_ok=True)
+    _os.environ["XDG_RUNTIME_DIR"] = _runtime
+
+from ._api import (  # noqa: E402
     calibrate,
     fit,
     load_scenario,
@@ -19,8 +29,8 @@ from ._api import (
     scenarios,
     validate,
 )
-from ._native import RuntimeError, ScenarioError
-from ._results import (
+from ._native import RuntimeError, ScenarioError  # noqa: E402
+from ._results import (  # noqa: E402
     CalibrationResult,
     FitResult,
     ReplayResult,
