@@ -91,23 +91,23 @@ def _threads(threads: Any, backend: str) -> Optional[int]:
     """The CPU engine's threads, capped at this machine's, with the command's warnings."""
     if threads is None:
         return None
-    threads = _whole("threads", threads, 1)
+    count = _whole("threads", threads, 1)
     if backend == "gpu":
         warnings.warn(
             "threads sets the CPU engine's threads; it has no effect with backend='gpu'",
             stacklevel=3,
         )
         return None
-    available = (
+    available: int = (
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     ) or 1
-    if threads > available:
+    if count > available:
         warnings.warn(
-            f"threads={threads} is more than the {available} CPU threads here; using {available}",
+            f"threads={count} is more than the {available} CPU threads here; using {available}",
             stacklevel=3,
         )
         return available
-    return threads
+    return count
 
 
 def _progress(progress: Progress) -> Tuple[Optional[Callable[[int, int], object]], Callable[[], None]]:
@@ -141,13 +141,15 @@ def scenarios() -> List[str]:
 def load_scenario(scenario: Scenario) -> Dict[str, Any]:
     """The scenario as a dict with the TOML's structure (validated first): edit it and pass it
     to :func:`run`."""
-    return json.loads(_native.scenario_json(*_scenario(scenario)))
+    scenario_dict: Dict[str, Any] = json.loads(_native.scenario_json(*_scenario(scenario)))
+    return scenario_dict
 
 
 def validate(scenario: Scenario) -> Dict[str, Any]:
     """The compiled model, as ``firesale validate SCENARIO --json -`` writes it: the run's
     settings, assets, correlation eigenvalue ranges and every cohort's compiled book."""
-    return json.loads(_native.validate(*_scenario(scenario)))
+    compiled: Dict[str, Any] = json.loads(_native.validate(*_scenario(scenario)))
+    return compiled
 
 
 def run(

@@ -49,7 +49,8 @@ def read_csv(source: Any, index: str) -> pd.DataFrame:
     """A CSV table firesale wrote (text or a path), floats read back exactly."""
     if isinstance(source, str) and "\n" in source:
         source = io.StringIO(source)
-    return pd.read_csv(source, index_col=index, **EXACT_FLOATS)
+    frame: pd.DataFrame = pd.read_csv(source, index_col=index, **EXACT_FLOATS)
+    return frame
 
 
 def _html_section(title: str, frame: pd.DataFrame) -> str:
