@@ -85,18 +85,10 @@ class _Answer:
         return f"<div><b>{html.escape(self._title())}</b>" + "".join(self._sections()) + "</div>"
 
 
-class Result(_Answer):
-    """One run (:func:`firesale.run`): ``summary`` is equal to ``firesale run --json``'s
-    document; ``cohorts``, ``assets`` and ``system`` are its statistics as DataFrames (one row
-    per cohort, asset, or the one row ``system``; columns named by the document's keys joined
-    with ``.``, e.g. ``var.0.99``, ``loss.quantiles.0.5``); ``paths`` holds the per-path
-    metrics of the first ``dump_paths`` paths, with the ``--dump-paths`` columns, indexed by
-    path."""
-
-    def __init__(self, summary: Dict[str, Any], columns: List[str], rows: bytes) -> None:
-        super().__init__(summary)
-        self._columns = columns
-        self._rows = rows
+class _Outcomes(_Answer):
+    """A document with ``cohorts``, ``assets`` and ``system`` sections, as DataFrames: one row
+    per cohort or asset (index ``cohort``, ``asset``, in scenario order) or the one row
+    ``system``; columns named by the document's keys joined with ``.``."""
 
     @cached_property
     def cohorts(self) -> pd.DataFrame:
@@ -109,6 +101,20 @@ class Result(_Answer):
     @cached_property
     def system(self) -> pd.DataFrame:
         return _by_name({"system": self.summary["system"]}, "scope")
+
+
+class Result(_Outcomes):
+    """One run (:func:`firesale.run`): ``summary`` is equal to ``firesale run --json``'s
+    document; ``cohorts``, ``assets`` and ``system`` are its statistics as DataFrames (one row
+    per cohort, asset, or the one row ``system``; columns named by the document's keys joined
+    with ``.``, e.g. ``var.0.99``, ``loss.quantiles.0.5``); ``paths`` holds the per-path
+    metrics of the first ``dump_paths`` paths, with the ``--dump-paths`` columns, indexed by
+    path."""
+
+    def __init__(self, summary: Dict[str, Any], columns: List[str], rows: bytes) -> None:
+        super().__init__(summary)
+        self._columns = columns
+        self._rows = rows
 
     @cached_property
     def paths(self) -> pd.DataFrame:
@@ -143,7 +149,7 @@ class Result(_Answer):
         ]
 
 
-class ReplayResult(_Answer):
+class ReplayResult(_Outcomes):
     """One replayed path (:func:`firesale.replay`): ``summary`` is ``firesale replay
     --json``'s document; ``cohorts``, ``assets``, ``system`` and ``liquidations`` its tables;
     ``steps`` the ``--steps-out`` table, one row per step."""
@@ -151,18 +157,6 @@ class ReplayResult(_Answer):
     def __init__(self, summary: Dict[str, Any], steps_csv: str) -> None:
         super().__init__(summary)
         self._steps_csv = steps_csv
-
-    @cached_property
-    def cohorts(self) -> pd.DataFrame:
-        return _by_name(self.summary["cohorts"], "cohort")
-
-    @cached_property
-    def assets(self) -> pd.DataFrame:
-        return _by_name(self.summary["assets"], "asset")
-
-    @cached_property
-    def system(self) -> pd.DataFrame:
-        return _by_name({"system": self.summary["system"]}, "scope")
 
     @cached_property
     def liquidations(self) -> pd.DataFrame:

@@ -141,6 +141,15 @@ impl CohortKind {
             CohortKind::VolTarget(_) => "vol_target",
         }
     }
+
+    /// The book's weights per asset.
+    pub fn weights(&self) -> &[Weight] {
+        match self {
+            CohortKind::Margin(book) => &book.weights,
+            CohortKind::LeveragedEtf(etf) => &etf.weights,
+            CohortKind::VolTarget(fund) => &fund.weights,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

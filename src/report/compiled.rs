@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::format::{Format, counted, usd};
 use super::summary::Named;
 use super::tables::Table;
-use crate::model::{Bucket, CohortKind, ImpactShape, Model, Weight};
+use crate::model::{Asset, Cohort, CohortKind, ImpactShape, Model};
 
 /// The compiled model, as `validate --json` writes it.
 #[derive(Debug, Clone, Serialize)]
@@ -94,17 +94,7 @@ pub struct BucketView {
 
 impl CompiledModel {
     pub fn new(model: &Model) -> Self {
-        let weights = |weights: &[Weight]| {
-            Named(
-                (weights.iter())
-                    .map(|w| (model.assets[w.asset].name.clone(), w.weight))
-                    .collect(),
-            )
-        };
-        let bucket = |b: &Bucket| BucketView {
-            leverage: b.leverage,
-            equity_share: b.equity_share,
-        };
+        let eigenvalues = ["calm", "stress"].iter().zip(&model.correlation);
         CompiledModel {
             scenario: model.name.clone(),
             description: model.description.clone(),
@@ -118,76 +108,73 @@ impl CompiledModel {
                 ImpactShape::Sqrt => "sqrt",
             },
             student_t_dof: (model.student_t_dof != 0).then_some(model.student_t_dof),
-            assets: Named(
-                (model.assets.iter())
-                    .map(|a| {
-                        let view = AssetView {
-                            sector: a.sector.clone(),
-                            price: a.price_usd,
-                            vol: a.vol,
-                            stress_vol_multiplier: a.stress_vol_multiplier,
-                            depth: a.depth_usd,
-                        };
-                        (a.name.clone(), view)
-                    })
-                    .collect(),
-            ),
+            assets: Named(model.assets.iter().map(asset_view).collect()),
             correlation_eigenvalues: Named(
-                (["calm", "stress"].iter().zip(&model.correlation))
-                    .map(|(regime, c)| {
-                        let range = EigenvalueRange {
-                            min: c.min_eigenvalue,
-                            max: c.max_eigenvalue,
-                        };
-                        (regime.to_string(), range)
-                    })
-                    .collect(),
+                (eigenvalues.map(|(regime, c)| {
+                    let range = EigenvalueRange {
+                        min: c.min_eigenvalue,
+                        max: c.max_eigenvalue,
+                    };
+                    (regime.to_string(), range)
+                }))
+                .collect(),
             ),
             cohorts: Named(
                 (model.cohorts.iter())
-                    .map(|cohort| {
-                        let (weights, book) = match &cohort.kind {
-                            CohortKind::Margin(book) => (
-                                weights(&book.weights),
-                                BookView::Margin {
-                                    equity: book.equity_usd,
-                                    accounts: book.accounts,
-                                    maintenance_margin: book.maintenance_margin,
-                                    liquidation_fee: book.liquidation_fee,
-                                    buckets: book.buckets.iter().map(bucket).collect(),
-                                },
-                            ),
-                            CohortKind::LeveragedEtf(etf) => (
-                                weights(&etf.weights),
-                                BookView::LeveragedEtf {
-                                    aum: etf.aum_usd,
-                                    leverage: etf.leverage,
-                                    rebalance_every_steps: etf.rebalance_every_steps,
-                                },
-                            ),
-                            CohortKind::VolTarget(fund) => (
-                                weights(&fund.weights),
-                                BookView::VolTarget {
-                                    equity: fund.equity_usd,
-                                    target_vol: fund.target_vol,
-                                    max_leverage: fund.max_leverage,
-                                    initial_vol: fund.initial_vol,
-                                    ewma_half_life_hours: fund.ewma_half_life_hours,
-                                    rebalance_every_steps: fund.rebalance_every_steps,
-                                },
-                            ),
-                        };
-                        let view = CohortView {
-                            kind: cohort.kind.label(),
-                            impact: cohort.impact,
-                            weights,
-                            book,
-                        };
-                        (cohort.name.clone(), view)
-                    })
+                    .map(|cohort| (cohort.name.clone(), cohort_view(model, cohort)))
                     .collect(),
             ),
         }
+    }
+}
+
+fn asset_view(asset: &Asset) -> (String, AssetView) {
+    let view = AssetView {
+        sector: asset.sector.clone(),
+        price: asset.price_usd,
+        vol: asset.vol,
+        stress_vol_multiplier: asset.stress_vol_multiplier,
+        depth: asset.depth_usd,
+    };
+    (asset.name.clone(), view)
+}
+
+fn cohort_view(model: &Model, cohort: &Cohort) -> CohortView {
+    let book = match &cohort.kind {
+        CohortKind::Margin(book) => BookView::Margin {
+            equity: book.equity_usd,
+            accounts: book.accounts,
+            maintenance_margin: book.maintenance_margin,
+            liquidation_fee: book.liquidation_fee,
+            buckets: (book.buckets.iter())
+                .map(|b| BucketView {
+                    leverage: b.leverage,
+                    equity_share: b.equity_share,
+                })
+                .collect(),
+        },
+        CohortKind::LeveragedEtf(etf) => BookView::LeveragedEtf {
+            aum: etf.aum_usd,
+            leverage: etf.leverage,
+            rebalance_every_steps: etf.rebalance_every_steps,
+        },
+        CohortKind::VolTarget(fund) => BookView::VolTarget {
+            equity: fund.equity_usd,
+            target_vol: fund.target_vol,
+            max_leverage: fund.max_leverage,
+            initial_vol: fund.initial_vol,
+            ewma_half_life_hours: fund.ewma_half_life_hours,
+            rebalance_every_steps: fund.rebalance_every_steps,
+        },
+    };
+    let weights = (cohort.kind.weights().iter())
+        .map(|w| (model.assets[w.asset].name.clone(), w.weight))
+        .collect();
+    CohortView {
+        kind: cohort.kind.label(),
+        impact: cohort.impact,
+        weights: Named(weights),
+        book,
     }
 }
 
