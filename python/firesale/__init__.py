@@ -14,7 +14,7 @@ import tempfile as _tempfile
 
 # Mesa's drivers complain on every adapter query when XDG_RUNTIME_DIR is unset (as on servers
 # and in containers): point it at a private folder under the temp dir, as the command does.
-if "XDG_RUNTIME_DIR" not in _os.environ:
+if "XDG_RUNTIME_DIR" not in _os.environ and hasattr(_os, "getuid"):
     _runtime = _os.path.join(_tempfile.gettempdir(), f"firesale-runtime-{_os.getuid()}")
     _os.makedirs(_runtime, mode=0o700, exist_ok=True)
     _os.environ["XDG_RUNTIME_DIR"] = _runtime
