@@ -4,7 +4,8 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::common::{
-    MARGIN_BOOKS, assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir,
+    assert_close, assert_refused, assert_success, firesale_line, margin_books_on_x, model,
+    scratch_dir,
 };
 use firesale::model::Model;
 use firesale::questions::input::Regime;
@@ -15,23 +16,11 @@ use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE
 /// G_A = 2000) and B (10×, m = 5%, G_B = 1000). A's 1% fee changes its realised value only,
 /// not when it breaches nor what it sells, so nothing below depends on it.
 fn two_books(depth: f64) -> Model {
-    model(&format!(
-        r#"
-name = "two-books"
-[simulation]
-steps = 30
-step_hours = 24.0
-[market]
-impact = "linear"
-[regimes]
-stress_depth_multiplier = 0.5
-[[assets]]
-name = "X"
-price = 1.0
-vol = 0.5
-depth = {depth}
-{MARGIN_BOOKS}"#
-    ))
+    margin_books_on_x(
+        "name = \"two-books\"\n[simulation]\nsteps = 30\nstep_hours = 24.0",
+        &format!("price = 1.0\nvol = 0.5\ndepth = {depth}"),
+        "",
+    )
 }
 
 /// The shock X = −10% at scale s puts the price at p = 1 − 0.1·s (one daily step: the whole
@@ -214,67 +203,52 @@ maintenance_margin = 0.1
 /// Bad shocks, targets and flags exit with status 2 and say what is valid.
 #[test]
 fn bad_reverse_stress_tests_are_usage_errors() {
-    let cases: [(&[&str], &str); 10] = [
+    let cases = [
         (
-            &["--shock", "BTC=-0.1", "--target", "nobody:loss>=1e9"],
+            "--shock BTC=-0.1 --target nobody:loss>=1e9",
             "--target: unknown cohort 'nobody'; valid: crypto-perp-longs",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:pain>=1e9"],
+            "--shock BTC=-0.1 --target system:pain>=1e9",
             "--target: unknown metric 'pain'; valid: liquidated_notional, loss, bad_debt, accounts_liquidated",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:loss>1e9"],
+            "--shock BTC=-0.1 --target system:loss>1e9",
             "expected COHORT:METRIC>=X",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "loss>=1e9"],
+            "--shock BTC=-0.1 --target loss>=1e9",
             "expected COHORT:METRIC>=X",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:loss>=0"],
+            "--shock BTC=-0.1 --target system:loss>=0",
             "X must be a number above 0",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "3x-semis:bad_debt>=1"],
+            "--shock BTC=-0.1 --target 3x-semis:bad_debt>=1",
             "cohort '3x-semis' is a leveraged_etf fund, which is never liquidated; valid for it: loss",
         ),
         (
-            &["--shock", "DOGE=-0.1", "--target", "system:loss>=1e9"],
+            "--shock DOGE=-0.1 --target system:loss>=1e9",
             "--shock: unknown asset 'DOGE'; valid: BTC, ETH",
         ),
         (
-            &["--shock", "BTC=-1.5", "--target", "system:loss>=1e9"],
+            "--shock BTC=-1.5 --target system:loss>=1e9",
             "is not a simple return above -1",
         ),
         (
-            &[
-                "--shock",
-                "BTC=-0.1",
-                "--target",
-                "system:loss>=1e9",
-                "--regime",
-                "panic",
-            ],
+            "--shock BTC=-0.1 --target system:loss>=1e9 --regime panic",
             "--regime: unknown regime 'panic'; valid: calm, stress",
         ),
         (
-            &[
-                "--shock",
-                "BTC=-0.5",
-                "--target",
-                "system:loss>=1e9",
-                "--max-scale",
-                "3",
-            ],
+            "--shock BTC=-0.5 --target system:loss>=1e9 --max-scale 3",
             "--max-scale 3: must be above 0 and, so that no price falls to zero, below 2",
         ),
     ];
     let dir = scratch_dir("reverse-refused");
     for (flags, needle) in cases {
-        let mut args = vec!["reverse", "crypto-unwind"];
-        args.extend_from_slice(flags);
-        assert_refused(&firesale_in(&dir, &args), &["error: ", needle]);
+        let output = firesale_line(&dir, &format!("reverse crypto-unwind {flags}"));
+        assert_refused(&output, &["error: ", needle]);
     }
 }
 
@@ -283,18 +257,9 @@ fn bad_reverse_stress_tests_are_usage_errors() {
 #[test]
 fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
     let dir = scratch_dir("reverse-json");
-    let output = firesale_in(
+    let output = firesale_line(
         &dir,
-        &[
-            "reverse",
-            "crypto-unwind",
-            "--shock",
-            "BTC=-0.10,ETH=-0.13,SOL=-0.16",
-            "--target",
-            "system:liquidated_notional>=1.45B",
-            "--json",
-            "-",
-        ],
+        "reverse crypto-unwind --shock BTC=-0.10,ETH=-0.13,SOL=-0.16 --target system:liquidated_notional>=1.45B --json -",
     );
     let report: serde_json::Value = serde_json::from_str(&assert_success(&output)).expect("JSON");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -325,19 +290,9 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
     );
     assert!(stderr.contains("Key price levels"), "{stderr}");
 
-    let out_of_reach = firesale_in(
+    let out_of_reach = firesale_line(
         &dir,
-        &[
-            "reverse",
-            "crypto-unwind",
-            "--shock",
-            "GLD=-0.01",
-            "--target",
-            "my-fund:bad_debt>=1e12",
-            "--json",
-            "-",
-            "--quiet",
-        ],
+        "reverse crypto-unwind --shock GLD=-0.01 --target my-fund:bad_debt>=1e12 --json - --quiet",
     );
     let report: serde_json::Value =
         serde_json::from_str(&assert_success(&out_of_reach)).expect("JSON");

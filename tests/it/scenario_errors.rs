@@ -5,78 +5,9 @@
 use firesale::Error;
 use firesale::scenario::{compile_str, load};
 
-/// A valid scenario: three assets in two sectors, a jump, and one cohort of each kind.
-const BASE: &str = r#"
-name = "base"
-
-[simulation]
-steps = 24
-step_hours = 1.0
-seed = 7
-
-[market]
-impact = "sqrt"
-
-[regimes]
-initial_stress_probability = 0.1
-stress_depth_multiplier = 0.5
-
-[[assets]]
-name = "BTC"
-sector = "crypto"
-price = 80000.0
-vol = 0.5
-stress_vol_multiplier = 2.0
-depth = 8.0e8
-
-[[assets]]
-name = "ETH"
-sector = "crypto"
-price = 2600.0
-vol = 0.7
-depth = 4.0e8
-
-[[assets]]
-name = "NVDA"
-sector = "semis"
-price = 180.0
-vol = 0.45
-depth = 3.0e9
-
-[[jumps]]
-name = "crash"
-intensity_per_year = 4.0
-mean = -0.08
-stdev = 0.04
-loadings = { BTC = 1.0, ETH = 1.3 }
-
-[[cohorts]]
-name = "perp-longs"
-kind = "margin"
-equity = 6.0e9
-weights = { BTC = 0.6, ETH = 0.4 }
-leverage = 10.0
-maintenance_margin = 0.005
-
-[[cohorts]]
-name = "semis-3x"
-kind = "leveraged_etf"
-aum = 1.0e10
-leverage = 3.0
-weights = { NVDA = 1.0 }
-rebalance_hours = 24.0
-
-[[cohorts]]
-name = "vol-target"
-kind = "vol_target"
-equity = 5.0e10
-weights = { BTC = 0.2, NVDA = 0.8 }
-target_vol = 0.15
-max_leverage = 2.0
-initial_vol = 0.15
-ewma_half_life_hours = 168.0
-rebalance_hours = 12.0
-"#;
+/// A valid scenario: three assets in two sectors, a jump, and one cohort of each kind
+/// (tests/fixtures/one-of-each-kind.toml).
+const BASE: &str = include_str!("../fixtures/one-of-each-kind.toml");
 
 /// How a case changes BASE.
 enum Change {
@@ -662,7 +593,8 @@ fn every_bad_input_is_refused_at_its_field() {
 #[test]
 fn malformed_toml() {
     let message = rejected_at(&edited("steps = 24", "steps = = 24"), "toml");
-    assert!(message.contains("line 5"), "{message}");
+    let line = 1 + BASE.lines().position(|l| l == "steps = 24").expect("in BASE");
+    assert!(message.contains(&format!("line {line}")), "{message}");
 }
 
 /// The leverage limit error says which maximum is allowed.
