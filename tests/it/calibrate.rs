@@ -30,7 +30,7 @@ fn one_asset_book(vol: f64, steps: u32, paths: u64, book: &str) -> Model {
 }
 
 /// The search for the `param` of the cohort "book" meeting `target` over the default range.
-fn problem(m: &Model, param: Param, target: &str, tolerance: f64) -> Problem {
+fn book_problem(m: &Model, param: Param, target: &str, tolerance: f64) -> Problem {
     Problem::new(m, "book", param, target, (None, None), tolerance).expect("a valid problem")
 }
 
@@ -68,7 +68,7 @@ fn the_maximum_leverage_of_a_price_taker_matches_the_barrier_probability() {
     );
     let target = 0.10;
     let tolerance = 0.002;
-    let problem = problem(
+    let problem = book_problem(
         &m,
         Param::Leverage,
         &format!("p_liquidation<={target}"),
@@ -122,7 +122,7 @@ fn the_largest_size_for_a_loss_limit_is_the_limit_over_the_loss_of_one_unit() {
     let m = one_asset_book(0.9, 1, 20_000, "leverage = 1.0\nmaintenance_margin = 0.0");
     for metric in ["var99", "es99"] {
         let threshold = 50_000.0;
-        let problem = problem(&m, Param::Equity, &format!("{metric}<={threshold}"), 0.01);
+        let problem = book_problem(&m, Param::Equity, &format!("{metric}<={threshold}"), 0.01);
         let calibration = search(&m, &problem);
         let Outcome::Boundary { answer, .. } = calibration.outcome else {
             panic!(
@@ -161,7 +161,7 @@ fn the_maintenance_margin_limit_is_the_smallest_that_meets_a_bad_debt_target() {
         4_000,
         "leverage = 10.0\nmaintenance_margin = 0.02\nliquidation_fee = 0.01",
     );
-    let problem = problem(&m, Param::MaintenanceMargin, "p_bad_debt<=0.02", 0.01);
+    let problem = book_problem(&m, Param::MaintenanceMargin, "p_bad_debt<=0.02", 0.01);
     let calibration = search(&m, &problem);
     let Outcome::Boundary { answer, neighbour } = calibration.outcome else {
         panic!("expected a boundary, got {:?}", calibration.outcome);
@@ -186,7 +186,7 @@ fn the_maintenance_margin_limit_is_the_smallest_that_meets_a_bad_debt_target() {
 #[test]
 fn the_range_decides_when_the_target_never_or_always_binds() {
     let m = one_asset_book(0.5, 4, 500, "leverage = 2.0\nmaintenance_margin = 0.1");
-    let always = problem(&m, Param::Equity, "p_liquidation<=0.5", 0.01);
+    let always = book_problem(&m, Param::Equity, "p_liquidation<=0.5", 0.01);
     let calibration = search(&m, &always);
     assert!(matches!(calibration.outcome, Outcome::WholeRange { .. }));
     let report = CalibrationReport::new(&m, &always, &calibration, &cpu(), 0.0);
@@ -202,7 +202,7 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
         report.message
     );
 
-    let never = problem(&m, Param::Leverage, "var99<=-1e6", 0.01);
+    let never = book_problem(&m, Param::Leverage, "var99<=-1e6", 0.01);
     let calibration = search(&m, &never);
     assert_eq!(calibration.outcome, Outcome::Nowhere);
     let report = CalibrationReport::new(&m, &never, &calibration, &cpu(), 0.0);

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::common::{assert_refused, assert_success, firesale_in, firesale_line, scratch_dir};
+use crate::common::{assert_refused, assert_success, firesale_line, scratch_dir};
 
 #[test]
 fn a_backend_list_naming_no_backend_is_refused_without_debug_text() {
@@ -75,35 +75,17 @@ fn an_existing_file_where_a_folder_is_wanted_is_bad_input() {
 fn a_slurm_time_limit_sbatch_cannot_read_is_refused() {
     let dir = scratch_dir("messages-slurm-time");
     for bad in ["soon", "1:2:3:4", "5-", "1h"] {
-        let output = firesale_in(
+        let output = firesale_line(
             &dir,
-            &[
-                "slurm",
-                "calm-market",
-                "--shards",
-                "2",
-                "--time",
-                bad,
-                "--dir",
-                "job",
-            ],
+            &format!("slurm calm-market --shards 2 --time {bad} --dir job"),
         );
         assert_refused(&output, &["not a Slurm time limit"]);
     }
     for good in ["90", "01:30:00", "2-12", "1-00:30:00", "UNLIMITED"] {
         let job = format!("job-{}", good.replace(':', "_"));
-        let output = firesale_in(
+        let output = firesale_line(
             &dir,
-            &[
-                "slurm",
-                "calm-market",
-                "--shards",
-                "2",
-                "--time",
-                good,
-                "--dir",
-                &job,
-            ],
+            &format!("slurm calm-market --shards 2 --time {good} --dir {job}"),
         );
         assert_success(&output);
     }

@@ -5,7 +5,7 @@
 
 use crate::common::{
     ETF_PAIR, assert_refused, assert_rel, assert_success, firesale_in, margin_books_on_x,
-    scratch_dir, single_path, zero_vol_x,
+    margin_on_x, scratch_dir, single_path, zero_vol_x,
 };
 use firesale::questions::replay::{self, ReplayReport};
 use firesale::questions::shocks;
@@ -181,15 +181,11 @@ fn replaying_a_paths_moves_reproduces_the_monte_carlo_path() {
             drift_per_day / (24.0 / 8760.0)
         ),
         &format!(
-            r#"{ETF_PAIR}
-[[cohorts]]
-name = "longs"
-kind = "margin"
-equity = 1.0e7
-weights = {{ X = 1.0 }}
-leverage = [[9.0, 0.5], [4.0, 0.5]]
-maintenance_margin = 0.03
-"#
+            "{ETF_PAIR}\n{}",
+            margin_on_x(
+                "longs",
+                "equity = 1.0e7\nleverage = [[9.0, 0.5], [4.0, 0.5]]\nmaintenance_margin = 0.03"
+            )
         ),
     );
     let (layout, mc_row, _) = single_path(&m);

@@ -4,8 +4,8 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::common::{
-    assert_close, assert_refused, assert_success, firesale_line, margin_books_on_x, model,
-    scratch_dir,
+    assert_close, assert_refused, assert_success, firesale_line, margin_books_on_x, margin_on_x,
+    model, scratch_dir,
 };
 use firesale::model::Model;
 use firesale::questions::input::Regime;
@@ -21,6 +21,25 @@ fn two_books(depth: f64) -> Model {
         &format!("price = 1.0\nvol = 0.5\ndepth = {depth}"),
         "",
     )
+}
+
+/// The search for the smallest X = −10% shock (scaled) that meets `target` in `regime`.
+fn shock_problem(m: &Model, target: &str, regime: Regime) -> Problem {
+    Problem::new(m, "X=-0.10", target, regime, None).expect("valid")
+}
+
+/// Asserts A's and B's key levels and the target's scale, in that order, within `tolerance`.
+fn assert_scales(regime: &str, answer: &reverse::Reverse, expected: [f64; 3], tolerance: f64) {
+    let found = answer.target.as_ref().expect("reached").scale;
+    let got = [answer.key_levels[0], answer.key_levels[1], Some(found)];
+    for ((what, got), expected) in ["A's key level", "B's key level", "target scale"]
+        .iter()
+        .zip(got)
+        .zip(expected)
+    {
+        let got = got.unwrap_or_else(|| panic!("{regime}: {what} reached"));
+        assert_close(&format!("{regime}: {what}"), got, expected, tolerance);
+    }
 }
 
 /// The shock X = −10% at scale s puts the price at p = 1 − 0.1·s (one daily step: the whole
@@ -59,60 +78,20 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     );
     let s_b = (1.0 - p_star) / 0.1;
 
-    let problem = Problem::new(
-        &m,
-        "X=-0.10",
-        "B:accounts_liquidated>=10",
-        Regime::Calm,
-        None,
-    )
-    .expect("valid");
+    let problem = shock_problem(&m, "B:accounts_liquidated>=10", Regime::Calm);
     assert_eq!(problem.steps, 1, "one daily step is the day");
     let tolerance = 2.0 * SCALE_TOLERANCE * problem.max_scale;
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
-    assert_close(
-        "A's key level",
-        answer.key_levels[0].expect("A"),
-        s_a,
-        tolerance,
-    );
-    assert_close(
-        "B's key level",
-        answer.key_levels[1].expect("B"),
-        s_b,
-        tolerance,
-    );
-    let found = answer.target.as_ref().expect("reached");
-    assert_close("target scale", found.scale, s_b, tolerance);
+    assert_scales("calm", &answer, [s_a, s_b, s_b], tolerance);
     assert!(
         s_b < (1.0 - b_b) / 0.1,
         "the cascade brings B's level forward"
     );
 
-    let stressed = Problem::new(
-        &m,
-        "X=-0.10",
-        "system:liquidated_notional>=2500",
-        Regime::Stress,
-        None,
-    )
-    .expect("valid");
+    let stressed = shock_problem(&m, "system:liquidated_notional>=2500", Regime::Stress);
     assert!(0.03 > (b_a / b_b).ln() / b_a, "the stress premise");
     let answer = reverse::reverse(&m, &stressed, &AtomicBool::new(false));
-    assert_close(
-        "A in stress",
-        answer.key_levels[0].expect("A"),
-        s_a,
-        tolerance,
-    );
-    assert_close(
-        "B in stress",
-        answer.key_levels[1].expect("B"),
-        s_a,
-        tolerance,
-    );
-    let found = answer.target.as_ref().expect("reached");
-    assert_close("target in stress", found.scale, s_a, tolerance);
+    assert_scales("stress", &answer, [s_a, s_a, s_a], tolerance);
     let report = ReverseReport::new(&m, &stressed, &answer);
     assert_eq!(report.order, ["A", "B"]);
     let rounds: Vec<(u32, u32)> = report
@@ -121,7 +100,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
         .map(|l| (l.step, l.round))
         .collect();
     assert_eq!(rounds, [(1, 1), (1, 2)]);
-    let p = 1.0 - 0.1 * found.scale;
+    let p = 1.0 - 0.1 * answer.target.as_ref().expect("reached").scale;
     let shocked = &report.shock_at_scale.as_ref().expect("a shock").0[0].1;
     assert_close("shocked price", shocked.price, p, 1e-12);
     assert_close("shocked return", shocked.return_, p - 1.0, 1e-12);
@@ -135,7 +114,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
 /// answer's cascade is recorded at that step.
 #[test]
 fn the_day_runs_on_after_the_shock_so_daily_funds_rebalance() {
-    let m = model(
+    let m = model(&format!(
         r#"
 name = "etf-day"
 [simulation]
@@ -152,17 +131,14 @@ name = "etf"
 kind = "leveraged_etf"
 aum = 1.0e8
 leverage = 3.0
-weights = { X = 1.0 }
+weights = {{ X = 1.0 }}
 rebalance_hours = 24.0
-[[cohorts]]
-name = "book"
-kind = "margin"
-equity = 1.0e6
-weights = { X = 1.0 }
-leverage = 4.0
-maintenance_margin = 0.1
-"#,
-    );
+{}"#,
+        margin_on_x(
+            "book",
+            "equity = 1.0e6\nleverage = 4.0\nmaintenance_margin = 0.1"
+        )
+    ));
     let problem =
         Problem::new(&m, "X=-0.01", "book:loss>=1", Regime::Calm, None).expect("valid problem");
     assert_eq!(problem.steps, 24);
@@ -312,14 +288,7 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
 #[test]
 fn a_stopped_search_replays_nothing_and_is_marked_partial() {
     let m = two_books(0.01 * 2000.0 / 0.015);
-    let problem = Problem::new(
-        &m,
-        "X=-0.10",
-        "B:accounts_liquidated>=10",
-        Regime::Calm,
-        None,
-    )
-    .expect("valid");
+    let problem = shock_problem(&m, "B:accounts_liquidated>=10", Regime::Calm);
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(true));
     assert!(answer.partial);
     assert!(answer.target.is_none() && answer.points.is_empty());

@@ -15,6 +15,8 @@ enum Change {
     Edit(&'static str, &'static str),
     /// Append new tables or array entries.
     Append(&'static str),
+    /// Append a `[correlation.calm]` table with these lines.
+    Calm(&'static str),
     /// Use this text instead of BASE.
     Whole(&'static str),
 }
@@ -28,6 +30,7 @@ impl Change {
                 n => Err(format!("`{from}` must occur once in BASE, not {n} times")),
             },
             Change::Append(extra) => Ok(appended(extra)),
+            Change::Calm(lines) => Ok(appended(&format!("[correlation.calm]\n{lines}"))),
             Change::Whole(text) => Ok(text.to_owned()),
         }
     }
@@ -139,19 +142,17 @@ const REJECTED: &[(&str, Change, &str)] = &[
     ),
     (
         "`between` naming a sector no asset has.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"energy\", 0.3]]"),
+        Change::Calm("between = [[\"crypto\", \"energy\", 0.3]]"),
         "correlation.calm.between[0]",
     ),
     (
         "The same sector pair twice in `between`, in either order.",
-        Change::Append(
-            "[correlation.calm]\nbetween = [[\"crypto\", \"semis\", 0.3], [\"semis\", \"crypto\", 0.4]]",
-        ),
+        Change::Calm("between = [[\"crypto\", \"semis\", 0.3], [\"semis\", \"crypto\", 0.4]]"),
         "correlation.calm.between[1]",
     ),
     (
         "A `between` pair of a sector with itself.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"crypto\", 0.3]]"),
+        Change::Calm("between = [[\"crypto\", \"crypto\", 0.3]]"),
         "correlation.calm.between[0]",
     ),
     (
@@ -161,44 +162,38 @@ const REJECTED: &[(&str, Change, &str)] = &[
     ),
     (
         "A correlation above 1.",
-        Change::Append("[correlation.calm]\ndefault = 1.5"),
+        Change::Calm("default = 1.5"),
         "correlation.calm.default",
     ),
     (
         "A correlation below −1 in a `between` triple.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"semis\", -1.2]]"),
+        Change::Calm("between = [[\"crypto\", \"semis\", -1.2]]"),
         "correlation.calm.between[0]",
     ),
     (
         "An explicit matrix that is not symmetric.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[0][1]",
     ),
     (
         "An explicit matrix with too few rows.",
-        Change::Append("[correlation.calm]\nmatrix = [[1.0, 0.3], [0.3, 1.0]]"),
+        Change::Calm("matrix = [[1.0, 0.3], [0.3, 1.0]]"),
         "correlation.calm.matrix",
     ),
     (
         "An explicit matrix with a short row.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.3, 1.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.3, 1.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[1]",
     ),
     (
         "An explicit matrix whose diagonal is not 1.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.3, 0.9, 0.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.3, 0.9, 0.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[1][1]",
     ),
     (
         "An explicit matrix together with sector blocks.",
-        Change::Append(
-            "[correlation.calm]\ndefault = 0.1\n\
+        Change::Calm(
+            "default = 0.1\n\
          matrix = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]",
         ),
         "correlation.calm.matrix",
@@ -593,7 +588,10 @@ fn every_bad_input_is_refused_at_its_field() {
 #[test]
 fn malformed_toml() {
     let message = rejected_at(&edited("steps = 24", "steps = = 24"), "toml");
-    let line = 1 + BASE.lines().position(|l| l == "steps = 24").expect("in BASE");
+    let line = 1 + BASE
+        .lines()
+        .position(|l| l == "steps = 24")
+        .expect("in BASE");
     assert!(message.contains(&format!("line {line}")), "{message}");
 }
 
