@@ -88,7 +88,7 @@ pub fn run(args: &Args) -> Result<()> {
         count += 1;
         status.set_message(format!(
             "trial {count}: {}; trial {} running",
-            report::trial_line(problem.param, &problem.target, trial).trim_start(),
+            report::trial_line(problem.param, &problem.target, trial),
             count + 1
         ));
     };

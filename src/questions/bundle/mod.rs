@@ -232,8 +232,9 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         .with(Block::Table(moves))
 }
 
-/// Every cascade round's liquidations, in order.
-fn cascade_table(events: &[LiquidationEvent]) -> Table {
+/// Every cascade round's liquidations, in order (also the cascade of `firesale reverse`'s
+/// text).
+pub(crate) fn cascade_table(events: &[LiquidationEvent]) -> Table {
     Table::of("cascade", "Liquidations, round by round", events)
         .number("step", "Step", Format::Count, |e| f64::from(e.step))
         .number("round", "Round", Format::Count, |e| f64::from(e.round))
