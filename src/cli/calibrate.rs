@@ -13,7 +13,6 @@ use firesale::Result;
 use firesale::engine::RunControl;
 use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::model::Model;
-use firesale::questions;
 use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::{self, Problem, report};
 use firesale::summary::BackendInfo;
@@ -102,9 +101,7 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    args.output.emit(prepared, &report, None, || {
-        questions::bundle::calibrate(&report)
-    })?;
+    args.output.emit(prepared, &report, None)?;
     let outcome = "before the search ended; the outputs hold the trials done, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

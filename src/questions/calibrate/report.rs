@@ -9,6 +9,7 @@ use super::param::{Param, Setting, setting};
 use super::target::{Estimate, Target};
 use super::{Calibration, Outcome, Problem, Trial};
 use crate::model::Model;
+use crate::report::Report;
 use crate::report::format::Format;
 use crate::report::summary::Backend;
 use crate::report::tables::Table;
@@ -217,6 +218,11 @@ impl Answer for CalibrationReport {
             .table();
         let _ = writeln!(out, "\n{}\n{}", table.to_text(), self.message);
         out
+    }
+
+    /// The trials and the target metric against the parameter.
+    fn report(&self) -> Report {
+        crate::questions::bundle::calibrate(self)
     }
 }
 

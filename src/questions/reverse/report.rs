@@ -13,6 +13,7 @@ use crate::questions::input::{self, Regime};
 use crate::questions::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, Replayer, SystemOutcome,
 };
+use crate::report::Report;
 use crate::report::format::{Format, usd};
 use crate::report::summary::Named;
 use crate::report::tables::Table;
@@ -36,9 +37,10 @@ pub struct KeyLevel {
     pub shock: Option<Named<ShockedAsset>>,
 }
 
-/// The `--json` document of a reverse stress test.
+/// The `--json` document of a reverse stress test, with the search's paths its report folder
+/// draws.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReverseReport {
+pub struct ReverseReport<'a> {
     pub scenario: String,
     pub target: Target,
     /// The direction: simple return per named asset at scale 1.
@@ -66,10 +68,13 @@ pub struct ReverseReport {
     /// A signal stopped the search: what it had not reached is missing (no scale).
     pub partial: bool,
     pub message: String,
+    /// (scale, target metric) of every path of the search, in the order run.
+    #[serde(skip)]
+    points: &'a [(f64, f64)],
 }
 
-impl ReverseReport {
-    pub fn new(model: &Model, problem: &Problem, answer: &Reverse) -> Self {
+impl<'a> ReverseReport<'a> {
+    pub fn new(model: &Model, problem: &Problem, answer: &'a Reverse) -> Self {
         let shocked = |scale: f64| {
             Named(
                 model
@@ -169,11 +174,12 @@ impl ReverseReport {
             key_levels,
             partial: answer.partial,
             message,
+            points: &answer.points,
         }
     }
 }
 
-impl Answer for ReverseReport {
+impl Answer for ReverseReport<'_> {
     /// The readable answer.
     fn render(&self) -> String {
         let mut out = String::new();
@@ -263,6 +269,11 @@ impl Answer for ReverseReport {
             out.push_str(&levels.to_text());
         }
         out
+    }
+
+    /// The outcome at the found scale, the cascade, the key levels and the search.
+    fn report(&self) -> Report {
+        crate::questions::bundle::reverse(self, self.points)
     }
 }
 
