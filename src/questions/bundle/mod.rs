@@ -1,6 +1,7 @@
-//! The report folders (`--out DIR`) of replay, calibrate and reverse, made of the same
-//! [`Report`] building blocks as a stress run's: each has summary.json (its `--json`
-//! document), its tables as CSV, its figures as SVG and PNG, and report.html.
+//! The report folders (`--out DIR`) of replay, calibrate and reverse, what each answer's
+//! [`Answer::report`](super::Answer::report) gives, made of the same [`Report`] building
+//! blocks as a stress run's: each has summary.json (its `--json` document), its tables as CSV,
+//! its figures as SVG and PNG, and report.html.
 //!
 //! - replay: the per-step table (the `--steps-out` rows), the cohorts, assets and cascade
 //!   tables, each asset's price path beside its exogenous-only path, and the liquidated
