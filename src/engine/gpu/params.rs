@@ -85,6 +85,9 @@ pub struct ParamWords {
     pub max_buckets: usize,
 }
 
+/// One field of a vol-target fund, as its section of the parameters reads it.
+type FundField<T> = fn(&VolTargetPlan) -> T;
+
 impl ParamWords {
     fn section(&mut self, name: &'static str, values: impl IntoIterator<Item = u32>) {
         let offset = u32::try_from(self.words.len()).expect("parameters fit in u32 offsets");
@@ -188,7 +191,7 @@ impl ParamWords {
         p.section_f32("P_ETF_LEVERAGE", etfs.iter().map(|e| e.leverage));
 
         let funds = &plan.vol_targets;
-        let counts: [(&'static str, fn(&VolTargetPlan) -> u32); 3] = [
+        let counts: [(&str, FundField<u32>); 3] = [
             ("P_VOL_TARGET_COHORT", |f| f.cohort as u32),
             ("P_VOL_TARGET_IMPACT", |f| u32::from(f.impact)),
             ("P_VOL_TARGET_EVERY_STEPS", |f| f.every_steps),
@@ -196,7 +199,7 @@ impl ParamWords {
         for (name, count) in counts {
             p.section(name, funds.iter().map(count));
         }
-        let numbers: [(&'static str, fn(&VolTargetPlan) -> f64); 6] = [
+        let numbers: [(&str, FundField<f64>); 6] = [
             ("P_VOL_TARGET_EQUITY", |f| f.equity_usd),
             ("P_VOL_TARGET_TARGET_VOL", |f| f.target_vol),
             ("P_VOL_TARGET_MAX_LEVERAGE", |f| f.max_leverage),
