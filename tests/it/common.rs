@@ -18,10 +18,10 @@ pub const MARGIN_BOOKS: &str = include_str!("../fixtures/two-margin-books.toml")
 /// A 3× and a −1× leveraged ETF on an asset X (tests/fixtures/etf-pair.toml).
 pub const ETF_PAIR: &str = include_str!("../fixtures/etf-pair.toml");
 
-/// A margin book `name` holding the asset X alone, as a `[[cohorts]]` entry with the TOML
-/// lines `terms` (equity, leverage, margin, ...).
-pub fn margin_on_x(name: &str, terms: &str) -> String {
-    format!("[[cohorts]]\nname = \"{name}\"\nkind = \"margin\"\nweights = {{ X = 1.0 }}\n{terms}\n")
+/// A `[[cohorts]]` entry: the cohort `name` of `kind` holding the asset X alone, with the
+/// TOML lines `terms` (equity or AUM, leverage, margin, ...).
+pub fn cohort_on_x(name: &str, kind: &str, terms: &str) -> String {
+    format!("[[cohorts]]\nname = \"{name}\"\nkind = \"{kind}\"\nweights = {{ X = 1.0 }}\n{terms}\n")
 }
 
 /// A price taker: `head` (the scenario's name, `[simulation]` and `[market]`), one asset X of
@@ -30,7 +30,11 @@ pub fn margin_on_x(name: &str, terms: &str) -> String {
 pub fn price_taker(head: &str, asset: &str, terms: &str) -> Model {
     model(&format!(
         "{head}\n[[assets]]\nname = \"X\"\n{asset}\ndepth = 1.0e9\n{}",
-        margin_on_x("book", &format!("equity = 1.0e6\nimpact = false\n{terms}"))
+        cohort_on_x(
+            "book",
+            "margin",
+            &format!("equity = 1.0e6\nimpact = false\n{terms}")
+        )
     ))
 }
 

@@ -3,7 +3,7 @@
 //! impact and its decay, and a two-cohort cascade. The engine must match a direct
 //! replication of MODEL.md §2–§4 to rounding (1e-12 relative).
 
-use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, single_path, zero_vol_x};
+use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, cohort_on_x, single_path, zero_vol_x};
 use firesale::summary::metrics::*;
 
 const ROUNDING: f64 = 1e-12;
@@ -28,16 +28,12 @@ fn leveraged_etfs_rebalance_net_and_mark_as_the_formulas_say() {
         "impact = \"linear\"",
         &format!("price = 50.0\ndrift = {drift}\ndepth = {depth}"),
         &format!(
-            r#"{ETF_PAIR}
-[[cohorts]]
-name = "taker2"
-kind = "leveraged_etf"
-aum = 3.0e7
-leverage = 2.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
-impact = false
-"#
+            "{ETF_PAIR}\n{}",
+            cohort_on_x(
+                "taker2",
+                "leveraged_etf",
+                "aum = 3.0e7\nleverage = 2.0\nrebalance_hours = 48.0\nimpact = false"
+            )
         ),
     );
     let (layout, row, _) = single_path(&m);

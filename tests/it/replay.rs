@@ -4,8 +4,8 @@
 //! command as a user meets it.
 
 use crate::common::{
-    ETF_PAIR, assert_refused, assert_rel, assert_success, firesale_in, margin_books_on_x,
-    margin_on_x, scratch_dir, single_path, zero_vol_x,
+    ETF_PAIR, assert_refused, assert_rel, assert_success, cohort_on_x, firesale_in,
+    margin_books_on_x, scratch_dir, single_path, zero_vol_x,
 };
 use firesale::questions::replay::{self, ReplayReport};
 use firesale::questions::shocks;
@@ -182,8 +182,9 @@ fn replaying_a_paths_moves_reproduces_the_monte_carlo_path() {
         ),
         &format!(
             "{ETF_PAIR}\n{}",
-            margin_on_x(
+            cohort_on_x(
                 "longs",
+                "margin",
                 "equity = 1.0e7\nleverage = [[9.0, 0.5], [4.0, 0.5]]\nmaintenance_margin = 0.03"
             )
         ),

@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::common::{
-    assert_close, assert_refused, assert_success, firesale_line, margin_books_on_x, margin_on_x,
+    assert_close, assert_refused, assert_success, cohort_on_x, firesale_line, margin_books_on_x,
     model, scratch_dir,
 };
 use firesale::model::Model;
@@ -126,16 +126,15 @@ name = "X"
 price = 1.0
 vol = 0.5
 depth = 1.0e6
-[[cohorts]]
-name = "etf"
-kind = "leveraged_etf"
-aum = 1.0e8
-leverage = 3.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 24.0
-{}"#,
-        margin_on_x(
+{}{}"#,
+        cohort_on_x(
+            "etf",
+            "leveraged_etf",
+            "aum = 1.0e8\nleverage = 3.0\nrebalance_hours = 24.0"
+        ),
+        cohort_on_x(
             "book",
+            "margin",
             "equity = 1.0e6\nleverage = 4.0\nmaintenance_margin = 0.1"
         )
     ));
