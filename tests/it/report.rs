@@ -677,12 +677,11 @@ fn replay_out_writes_its_report() {
 
 #[test]
 fn calibrate_out_writes_its_report() {
+    let line = "calibrate crypto-unwind --cohort my-fund --param leverage --target es99<=$20M \
+                --paths 100 --tolerance 0.1 --backend cpu";
     check_question_out(
         "calibrate",
-        &"calibrate crypto-unwind --cohort my-fund --param leverage --target es99<=$20M \
-          --paths 100 --tolerance 0.1 --backend cpu"
-            .split_whitespace()
-            .collect::<Vec<_>>(),
+        &line.split_whitespace().collect::<Vec<_>>(),
         &["trials"],
         &[(
             "calibration".to_string(),
