@@ -12,7 +12,6 @@ use super::signals::StopSignals;
 use firesale::Result;
 use firesale::engine::backend::BackendChoice;
 use firesale::model::Model;
-use firesale::questions;
 use firesale::questions::calibrate::engine::TrialEngine;
 use firesale::questions::calibrate::param::Param;
 use firesale::questions::calibrate::{self, Problem, report};
@@ -88,7 +87,7 @@ pub fn run(args: &Args) -> Result<()> {
         count += 1;
         status.set_message(format!(
             "trial {count}: {}; trial {} running",
-            report::trial_line(problem.param, &problem.target, trial).trim_start(),
+            report::trial_line(problem.param, &problem.target, trial),
             count + 1
         ));
     };
@@ -102,9 +101,7 @@ pub fn run(args: &Args) -> Result<()> {
         &backend,
         started.elapsed().as_secs_f64(),
     );
-    args.output.emit(prepared, &report, None, || {
-        questions::bundle::calibrate(&report)
-    })?;
+    args.output.emit(prepared, &report, None)?;
     let outcome = "before the search ended; the outputs hold the trials done, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use firesale::Result;
 use firesale::questions::Answer;
+use firesale::report::bundle;
 use firesale::report::file::{OutputId, Outputs};
-use firesale::report::{Report, bundle};
 
 /// The output flags the question commands share.
 #[derive(Debug, clap::Args)]
@@ -48,22 +48,21 @@ impl Output {
         })
     }
 
-    /// Writes the report (built by `report` only when `--out` asks) into its folder, the
-    /// answer's JSON where `--json` says and `extra` to the extra output, all together, then
-    /// prints the answer's text (with where the report is) unless quiet.
+    /// Writes the answer's report (built only when `--out` asks) into its folder, its JSON
+    /// where `--json` says and `extra` to the extra output, all together, then prints the
+    /// answer's text (with where the report is) unless quiet.
     pub fn emit(
         &self,
         prepared: Prepared,
         answer: &impl Answer,
         extra: Option<&[u8]>,
-        report: impl FnOnce() -> Report,
     ) -> Result<()> {
         let mut batch = prepared.outputs.batch();
         if let (Some(id), Some(contents)) = (prepared.extra, extra) {
             batch.file(id, contents)?;
         }
         if let Some(id) = prepared.out {
-            batch.folder(id, &report().files()?)?;
+            batch.folder(id, &answer.report().files()?)?;
         }
         if let Some(id) = prepared.json {
             batch.file(id, answer.to_json().as_bytes())?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::emit;
 use super::signals::StopSignals;
 use firesale::Result;
-use firesale::questions::{self, replay, shocks};
+use firesale::questions::{replay, shocks};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,9 +38,7 @@ pub fn run(args: &Args) -> Result<()> {
     let report = replay::ReplayReport::new(&model, &args.shocks.display().to_string(), &record);
     let csv = (args.steps_out.is_some()).then(|| replay::steps_table(&model, &record).to_csv());
     args.output
-        .emit(prepared, &report, csv.as_deref().map(str::as_bytes), || {
-            questions::bundle::replay(&model, &report, &record)
-        })?;
+        .emit(prepared, &report, csv.as_deref().map(str::as_bytes))?;
     let outcome = "after the path was finished; the outputs are whole";
     signals.stopped(outcome).map_or(Ok(()), Err)
 }

@@ -6,7 +6,7 @@ use super::emit;
 use super::signals::StopSignals;
 use firesale::Result;
 use firesale::questions::input::Regime;
-use firesale::questions::{self, reverse};
+use firesale::questions::reverse;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,9 +47,7 @@ pub fn run(args: &Args) -> Result<()> {
     let prepared = args.output.prepare(None)?;
     let answer = reverse::reverse(&model, &problem, signals.flag());
     let report = reverse::ReverseReport::new(&model, &problem, &answer);
-    args.output.emit(prepared, &report, None, || {
-        questions::bundle::reverse(&report, &answer)
-    })?;
+    args.output.emit(prepared, &report, None)?;
     let outcome = "before the search ended; the outputs hold what it found, marked partial";
     match signals.stopped(outcome) {
         Some(stopped) if report.partial => Err(stopped),

@@ -12,12 +12,14 @@
 //!
 //! [`path`] runs and records one given path (shared by replay and reverse); [`shocks`] reads
 //! the replay's CSV of exogenous moves; [`input`] reads the names and amounts of the flags.
-//! Each question returns an [`Answer`]: its `--json` document and its text; [`bundle`] makes
-//! each one's report folder (`--out`).
+//! Each question returns an [`Answer`]: its text, its `--json` document and its report folder
+//! (`--out`), which `bundle` builds from the same blocks as a stress run's report.
 
 use serde::Serialize;
 
-pub mod bundle;
+use crate::report::Report;
+
+mod bundle;
 pub mod calibrate;
 pub mod input;
 pub mod path;
@@ -25,7 +27,8 @@ pub mod replay;
 pub mod reverse;
 pub mod shocks;
 
-/// What a question command hands back: one shape for replay, calibrate and reverse.
+/// What a question command hands back: one shape for replay, calibrate and reverse, each
+/// answer holding what its three outputs need.
 pub trait Answer: Serialize + Sized {
     /// The readable answer, for the terminal.
     fn render(&self) -> String;
@@ -34,4 +37,8 @@ pub trait Answer: Serialize + Sized {
     fn to_json(&self) -> String {
         crate::report::file::pretty_json(self)
     }
+
+    /// The report folder (`--out DIR`): its tables, figures and report.html, with the
+    /// `--json` document as summary.json.
+    fn report(&self) -> Report;
 }

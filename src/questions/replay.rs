@@ -18,6 +18,7 @@ use super::path::{
 };
 use crate::engine::cpu::exogenous::GivenPath;
 use crate::model::Model;
+use crate::report::Report;
 use crate::report::format::{Format, counted, usd};
 use crate::report::summary::Named;
 use crate::report::tables::Table;
@@ -27,9 +28,9 @@ pub fn run(model: &Model, shocks: &GivenPath) -> PathRecord {
     Replayer::new(model, shocks.steps()).run(shocks)
 }
 
-/// The `--json` document of a replay.
+/// The `--json` document of a replay, with the model and the path its report folder draws.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReplayReport {
+pub struct ReplayReport<'a> {
     pub scenario: String,
     /// The shocks file.
     pub shocks: String,
@@ -42,10 +43,14 @@ pub struct ReplayReport {
     pub system: SystemOutcome,
     /// Every cascade round's liquidations, cohort by cohort, in the order they happened.
     pub liquidations: Vec<LiquidationEvent>,
+    #[serde(skip)]
+    model: &'a Model,
+    #[serde(skip)]
+    record: &'a PathRecord,
 }
 
-impl ReplayReport {
-    pub fn new(model: &Model, shocks: &str, record: &PathRecord) -> Self {
+impl<'a> ReplayReport<'a> {
+    pub fn new(model: &'a Model, shocks: &str, record: &'a PathRecord) -> Self {
         ReplayReport {
             scenario: model.name.clone(),
             shocks: shocks.to_string(),
@@ -56,11 +61,13 @@ impl ReplayReport {
             assets: record.assets(model),
             system: record.system(model),
             liquidations: record.liquidation_events(model),
+            model,
+            record,
         }
     }
 }
 
-impl Answer for ReplayReport {
+impl Answer for ReplayReport<'_> {
     /// The readable summary.
     fn render(&self) -> String {
         let mut out = String::new();
@@ -176,6 +183,12 @@ impl Answer for ReplayReport {
             }
         );
         out
+    }
+
+    /// The per-step table, the cohorts, assets and cascade, each asset's price path beside
+    /// its exogenous-only path, the liquidated notional per step by cohort.
+    fn report(&self) -> Report {
+        super::bundle::replay(self.model, self, self.record)
     }
 }
 

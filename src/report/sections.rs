@@ -10,7 +10,7 @@ use super::plots;
 use super::summary::{
     AssetSummary, CohortSummary, FORCED_SELLING_EFFECT, RunSummary, TAIL_LEVELS, quantile,
 };
-use super::tables::{Cell, Table};
+use super::tables::{Cell, Columns, Table};
 use crate::model::{Cohort, CohortKind, Model, Weight};
 use crate::summary::metrics::{self, RunTotals, has_liquidations};
 use crate::summary::steps::StepTotals;
@@ -501,6 +501,24 @@ fn scenario_jumps(model: &Model) -> Table {
         .table()
 }
 
+/// A table of named cohorts, `rows`, opened with the columns every cohort table starts with:
+/// the cohort's name, then its kind and its equity (or AUM) at the start, as `start` gives them.
+pub(crate) fn cohort_columns<'a, C>(
+    title: &str,
+    rows: &'a [&'a (String, C)],
+    start: fn(&C) -> (&String, f64),
+) -> Columns<'a, &'a (String, C)> {
+    Table::of("cohorts", title, rows)
+        .text("cohort", "Cohort", |(name, _)| name.clone())
+        .text("kind", "Kind", |(_, c)| start(c).0.clone())
+        .number(
+            "initial_equity",
+            "Equity at start",
+            Format::Usd,
+            |(_, c)| start(c).1,
+        )
+}
+
 /// Losses, tails and liquidations per cohort, and each cohort's loss distribution.
 fn cohorts(results: &RunResults) -> Section {
     type Levels = fn(&CohortSummary) -> &BTreeMap<String, f64>;
@@ -512,17 +530,11 @@ fn cohorts(results: &RunResults) -> Section {
     });
     let rows: Vec<&(String, CohortSummary)> =
         order.iter().map(|&c| &summary.cohorts.0[c]).collect();
-    let mut columns = Table::of("cohorts", "Loss and liquidations per cohort", &rows)
-        .text("cohort", "Cohort", |(name, _)| name.clone())
-        .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
-        .number(
-            "initial_equity",
-            "Equity at start",
-            Format::Usd,
-            |(_, c)| c.initial_equity,
-        )
-        .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
-        .number("loss.std", "Loss std", Format::Usd, |(_, c)| c.loss.std);
+    let mut columns = cohort_columns("Loss and liquidations per cohort", &rows, |c| {
+        (&c.kind, c.initial_equity)
+    })
+    .number("loss.mean", "Mean loss", Format::Usd, |(_, c)| c.loss.mean)
+    .number("loss.std", "Loss std", Format::Usd, |(_, c)| c.loss.std);
     let measures: [(&str, &str, Levels); 2] = [("var", "VaR", |c| &c.var), ("es", "ES", |c| &c.es)];
     for (measure, name, levels) in measures {
         for (key, _) in TAIL_LEVELS {

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use indicatif::ProgressStyle;
 
-use super::format::{self, Format, compact, duration, usd};
+use super::format::{self, Format, compact, duration};
 use super::summary::{CohortSummary, FORCED_SELLING_EFFECT, RunSummary, quantile};
 use super::tables::Table;
 
@@ -118,18 +118,19 @@ pub fn render(summary: &RunSummary) -> String {
     let _ = writeln!(out, "  ({FORCED_SELLING_EFFECT})");
     let system = &summary.system;
     let _ = writeln!(out, "\nSystem (mean, 1-in-100, worst path)");
-    for (label, stats) in [
+    let rows = [
         ("liquidated notional", &system.liquidated_notional),
         ("forced selling", &system.forced_selling),
-    ] {
-        let _ = writeln!(
-            out,
-            "  {label:<20} mean {}, 99% {}, max {}",
-            usd(stats.mean),
-            usd(quantile(stats, "0.99")),
-            usd(stats.max),
-        );
-    }
+    ];
+    let totals = Table::of("system", "System", &rows)
+        .text("total", "", |(label, _)| label.to_string())
+        .number("mean", "mean", Format::Usd, |(_, stats)| stats.mean)
+        .number("0.99", "99%", Format::Usd, |(_, stats)| {
+            quantile(stats, "0.99")
+        })
+        .number("max", "max", Format::Usd, |(_, stats)| stats.max)
+        .table();
+    out.push_str(&totals.to_text());
     let _ = writeln!(
         out,
         "  paths that ran out of cascade rounds: {}",

@@ -3,8 +3,8 @@
 //! maintenance-margin limit, the answers when the range decides, and bad input.
 
 use crate::common::{
-    assert_close, assert_refused, assert_success, discrete_barrier_probability, firesale_in, model,
-    run, scratch_dir,
+    assert_close, assert_refused, assert_success, discrete_barrier_probability, firesale_in,
+    firesale_line, price_taker, run, scratch_dir,
 };
 use firesale::Result;
 use firesale::model::Model;
@@ -22,28 +22,16 @@ fn search(model: &Model, problem: &Problem) -> Calibration {
 
 /// One long margin book on one Gaussian asset, a price taker.
 fn one_asset_book(vol: f64, steps: u32, paths: u64, book: &str) -> Model {
-    model(&format!(
-        r#"
-name = "one-asset"
-[simulation]
-steps = {steps}
-paths = {paths}
-seed = 3
-[[assets]]
-name = "X"
-price = 100.0
-vol = {vol}
-drift = 0.1
-depth = 1.0e9
-[[cohorts]]
-name = "book"
-kind = "margin"
-equity = 1.0e6
-weights = {{ X = 1.0 }}
-impact = false
-{book}
-"#
-    ))
+    price_taker(
+        &format!("name = \"one-asset\"\n[simulation]\nsteps = {steps}\npaths = {paths}\nseed = 3"),
+        &format!("price = 100.0\nvol = {vol}\ndrift = 0.1"),
+        book,
+    )
+}
+
+/// The search for the `param` of the cohort "book" meeting `target` over the default range.
+fn book_problem(m: &Model, param: Param, target: &str, tolerance: f64) -> Problem {
+    Problem::new(m, "book", param, target, (None, None), tolerance).expect("a valid problem")
 }
 
 /// Trials sorted by value have a monotone metric: with common random numbers each path of a
@@ -80,15 +68,12 @@ fn the_maximum_leverage_of_a_price_taker_matches_the_barrier_probability() {
     );
     let target = 0.10;
     let tolerance = 0.002;
-    let problem = Problem::new(
+    let problem = book_problem(
         &m,
-        "book",
         Param::Leverage,
         &format!("p_liquidation<={target}"),
-        (None, None),
         tolerance,
-    )
-    .expect("a valid problem");
+    );
     let calibration = search(&m, &problem);
     let Outcome::Boundary { answer, neighbour } = calibration.outcome else {
         panic!("expected a boundary, got {:?}", calibration.outcome);
@@ -137,15 +122,7 @@ fn the_largest_size_for_a_loss_limit_is_the_limit_over_the_loss_of_one_unit() {
     let m = one_asset_book(0.9, 1, 20_000, "leverage = 1.0\nmaintenance_margin = 0.0");
     for metric in ["var99", "es99"] {
         let threshold = 50_000.0;
-        let problem = Problem::new(
-            &m,
-            "book",
-            Param::Equity,
-            &format!("{metric}<={threshold}"),
-            (None, None),
-            0.01,
-        )
-        .expect("a valid problem");
+        let problem = book_problem(&m, Param::Equity, &format!("{metric}<={threshold}"), 0.01);
         let calibration = search(&m, &problem);
         let Outcome::Boundary { answer, .. } = calibration.outcome else {
             panic!(
@@ -184,15 +161,7 @@ fn the_maintenance_margin_limit_is_the_smallest_that_meets_a_bad_debt_target() {
         4_000,
         "leverage = 10.0\nmaintenance_margin = 0.02\nliquidation_fee = 0.01",
     );
-    let problem = Problem::new(
-        &m,
-        "book",
-        Param::MaintenanceMargin,
-        "p_bad_debt<=0.02",
-        (None, None),
-        0.01,
-    )
-    .expect("a valid problem");
+    let problem = book_problem(&m, Param::MaintenanceMargin, "p_bad_debt<=0.02", 0.01);
     let calibration = search(&m, &problem);
     let Outcome::Boundary { answer, neighbour } = calibration.outcome else {
         panic!("expected a boundary, got {:?}", calibration.outcome);
@@ -217,15 +186,7 @@ fn the_maintenance_margin_limit_is_the_smallest_that_meets_a_bad_debt_target() {
 #[test]
 fn the_range_decides_when_the_target_never_or_always_binds() {
     let m = one_asset_book(0.5, 4, 500, "leverage = 2.0\nmaintenance_margin = 0.1");
-    let always = Problem::new(
-        &m,
-        "book",
-        Param::Equity,
-        "p_liquidation<=0.5",
-        (None, None),
-        0.01,
-    )
-    .expect("valid");
+    let always = book_problem(&m, Param::Equity, "p_liquidation<=0.5", 0.01);
     let calibration = search(&m, &always);
     assert!(matches!(calibration.outcome, Outcome::WholeRange { .. }));
     let report = CalibrationReport::new(&m, &always, &calibration, &cpu(), 0.0);
@@ -241,15 +202,7 @@ fn the_range_decides_when_the_target_never_or_always_binds() {
         report.message
     );
 
-    let never = Problem::new(
-        &m,
-        "book",
-        Param::Leverage,
-        "var99<=-1e6",
-        (None, None),
-        0.01,
-    )
-    .expect("valid");
+    let never = book_problem(&m, Param::Leverage, "var99<=-1e6", 0.01);
     let calibration = search(&m, &never);
     assert_eq!(calibration.outcome, Outcome::Nowhere);
     let report = CalibrationReport::new(&m, &never, &calibration, &cpu(), 0.0);
@@ -273,172 +226,68 @@ fn cpu() -> firesale::summary::BackendInfo {
 /// simulation, with an error line that names the flag and lists what is valid.
 #[test]
 fn bad_calibrations_are_usage_errors() {
-    let cases: [(&[&str], &str); 13] = [
+    let cases = [
         (
-            &[
-                "--cohort",
-                "nobody",
-                "--param",
-                "leverage",
-                "--target",
-                "var99<=1e9",
-            ],
+            "--cohort nobody --param leverage --target var99<=1e9",
             "--cohort: unknown cohort 'nobody'; valid: crypto-perp-longs",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "size",
-                "--target",
-                "var99<=1e9",
-            ],
+            "--cohort my-fund --param size --target var99<=1e9",
             "--param: unknown parameter 'size'; valid: leverage, maintenance_margin, equity",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "leverage",
-                "--target",
-                "p_liquidation<0.01",
-            ],
+            "--cohort my-fund --param leverage --target p_liquidation<0.01",
             "expected METRIC<=X",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "leverage",
-                "--target",
-                "var98<=1e9",
-            ],
+            "--cohort my-fund --param leverage --target var98<=1e9",
             "--target: unknown metric 'var98'; valid: p_liquidation, p_bad_debt, var95",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "leverage",
-                "--target",
-                "var99<=lots",
-            ],
+            "--cohort my-fund --param leverage --target var99<=lots",
             "'lots' is not a number",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "leverage",
-                "--target",
-                "p_liquidation<=5",
-            ],
+            "--cohort my-fund --param leverage --target p_liquidation<=5",
             "X must be from 0 to below 1",
         ),
         (
-            &[
-                "--cohort",
-                "3x-semis",
-                "--param",
-                "maintenance_margin",
-                "--target",
-                "var99<=1e9",
-            ],
+            "--cohort 3x-semis --param maintenance_margin --target var99<=1e9",
             "cohort '3x-semis' is a leveraged_etf fund, which has no maintenance margin",
         ),
         (
-            &[
-                "--cohort",
-                "3x-semis",
-                "--param",
-                "leverage",
-                "--target",
-                "p_bad_debt<=0.01",
-            ],
+            "--cohort 3x-semis --param leverage --target p_bad_debt<=0.01",
             "cohort '3x-semis' is a leveraged_etf fund, which is never liquidated",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "leverage",
-                "--target",
-                "var99<=1e9",
-                "--max",
-                "2",
-            ],
+            "--cohort my-fund --param leverage --target var99<=1e9 --max 2",
             "--max 2: a scale on the cohort's leverage must be above 0 and below 1.333333",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "equity",
-                "--target",
-                "var99<=1e9",
-                "--min",
-                "3",
-                "--max",
-                "2",
-            ],
+            "--cohort my-fund --param equity --target var99<=1e9 --min 3 --max 2",
             "--min 3 must be below --max 2",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "equity",
-                "--target",
-                "var99<=1e9",
-                "--tolerance",
-                "0",
-            ],
+            "--cohort my-fund --param equity --target var99<=1e9 --tolerance 0",
             "--tolerance 0",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "equity",
-                "--target",
-                "var99<=1e9",
-                "--backend",
-                "tpu",
-            ],
+            "--cohort my-fund --param equity --target var99<=1e9 --backend tpu",
             "invalid value 'tpu' for '--backend <BACKEND>'",
         ),
         (
-            &[
-                "--cohort",
-                "my-fund",
-                "--param",
-                "equity",
-                "--target",
-                "var99<=1e9",
-                "--paths",
-                "0",
-            ],
+            "--cohort my-fund --param equity --target var99<=1e9 --paths 0",
             "--paths must be at least 1",
         ),
     ];
     let dir = scratch_dir("calibrate-refused");
     for (flags, needle) in cases {
-        let mut args = vec!["calibrate", "crypto-unwind"];
-        args.extend_from_slice(flags);
-        if !flags.contains(&"--paths") {
+        let mut line = format!("calibrate crypto-unwind {flags}");
+        if !flags.contains("--paths") {
             // Should a check be missing, the run stays short and the test fails fast.
-            args.extend_from_slice(&["--paths", "20"]);
+            line.push_str(" --paths 20");
         }
-        assert_refused(&firesale_in(&dir, &args), &["error: ", needle]);
+        assert_refused(&firesale_line(&dir, &line), &["error: ", needle]);
     }
 }
 
@@ -446,24 +295,9 @@ fn bad_calibrations_are_usage_errors() {
 /// answer, the metric's interval, every trial, the engine.
 #[test]
 fn the_command_writes_the_calibration_as_json() {
-    let output = firesale_in(
+    let output = firesale_line(
         &scratch_dir("calibrate-json"),
-        &[
-            "calibrate",
-            "crypto-unwind",
-            "--cohort",
-            "my-fund",
-            "--param",
-            "leverage",
-            "--target",
-            "es99<=$20M",
-            "--paths",
-            "400",
-            "--tolerance",
-            "0.05",
-            "--json",
-            "-",
-        ],
+        "calibrate crypto-unwind --cohort my-fund --param leverage --target es99<=$20M --paths 400 --tolerance 0.05 --json -",
     );
     let report: serde_json::Value = serde_json::from_str(&assert_success(&output)).expect("JSON");
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -1,13 +1,13 @@
 //! The `firesale` command as a user meets it: exit statuses (2 for bad input, never a
 //! panic), error lines that name the field or flag, the JSON contract and the CSV dump.
 
-use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir};
+use crate::common::{assert_refused, assert_success, firesale_in, firesale_line, scratch_dir};
 
 #[test]
 fn a_missing_file_is_bad_input() {
     let dir = scratch_dir("cli-missing");
     assert_refused(
-        &firesale_in(&dir, &["run", "/nonexistent/x.toml"]),
+        &firesale_line(&dir, "run /nonexistent/x.toml"),
         &["/nonexistent/x.toml"],
     );
 }
@@ -16,7 +16,7 @@ fn a_missing_file_is_bad_input() {
 fn an_unknown_builtin_lists_the_builtins() {
     let dir = scratch_dir("cli-unknown");
     assert_refused(
-        &firesale_in(&dir, &["run", "no-such-scenario"]),
+        &firesale_line(&dir, "run no-such-scenario"),
         &["crypto-unwind"],
     );
 }
@@ -30,7 +30,7 @@ fn a_scenario_error_names_the_field() {
     )
     .expect("write");
     assert_refused(
-        &firesale_in(&dir, &["validate", "bad.toml"]),
+        &firesale_line(&dir, "validate bad.toml"),
         &["assets[0].vol"],
     );
 }
@@ -67,22 +67,9 @@ fn bad_flags_are_bad_input() {
 fn run_writes_the_json_contract_and_the_path_dump() {
     let dir = scratch_dir("cli-contract");
     let (json, csv) = (dir.join("summary.json"), dir.join("paths.csv"));
-    let output = firesale_in(
+    let output = firesale_line(
         &dir,
-        &[
-            "run",
-            "crypto-unwind",
-            "--paths",
-            "300",
-            "--backend",
-            "cpu",
-            "--quiet",
-            "--json",
-            "summary.json",
-            "--dump-paths",
-            "5",
-            "paths.csv",
-        ],
+        "run crypto-unwind --paths 300 --backend cpu --quiet --json summary.json --dump-paths 5 paths.csv",
     );
     assert!(assert_success(&output).is_empty(), "--quiet prints nothing");
     let summary: serde_json::Value =
@@ -170,9 +157,9 @@ fn runs_are_reproducible_and_json_can_go_to_stdout() {
 #[test]
 fn validate_and_scenarios_describe_the_builtins() {
     let dir = scratch_dir("cli-builtins");
-    let text = assert_success(&firesale_in(&dir, &["scenarios"]));
+    let text = assert_success(&firesale_line(&dir, "scenarios"));
     assert!(text.contains("crypto-unwind") && text.contains("calm-market"));
-    let text = assert_success(&firesale_in(&dir, &["validate", "crypto-unwind"]));
+    let text = assert_success(&firesale_line(&dir, "validate crypto-unwind"));
     assert!(text.contains("bucket leverages") && text.contains("stress"));
 }
 

@@ -2,7 +2,7 @@
 //! quantiles. Every tolerance is a stated multiple of the Monte Carlo standard error plus
 //! the quantile summary's own bound (0.5% relative) where a quantile is read from it.
 
-use crate::common::{assert_close, discrete_barrier_probability, model, run};
+use crate::common::{assert_close, discrete_barrier_probability, model, price_taker, run};
 use firesale::summary::metrics::{ACCOUNTS_LIQUIDATED, LOSS, RETURN};
 use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
@@ -17,31 +17,14 @@ const SUMMARY_RELATIVE_ERROR: f64 = 0.005;
 fn liquidation_probability_matches_discretely_monitored_barrier() {
     let (vol, drift, leverage, margin) = (0.8_f64, 0.1_f64, 5.0_f64, 0.05_f64);
     let steps = 168_u32;
-    let m = model(&format!(
-        r#"
-name = "barrier"
-[simulation]
-steps = {steps}
-step_hours = 1.0
-seed = 11
-[market]
-impact = "linear"
-[[assets]]
-name = "X"
-price = 100.0
-vol = {vol}
-drift = {drift}
-depth = 1.0e9
-[[cohorts]]
-name = "long"
-kind = "margin"
-equity = 1.0e6
-weights = {{ X = 1.0 }}
-leverage = {leverage}
-maintenance_margin = {margin}
-impact = false
-"#
-    ));
+    let m = price_taker(
+        &format!(
+            "name = \"barrier\"\n[simulation]\nsteps = {steps}\nstep_hours = 1.0\nseed = 11\n\
+             [market]\nimpact = \"linear\""
+        ),
+        &format!("price = 100.0\nvol = {vol}\ndrift = {drift}"),
+        &format!("leverage = {leverage}\nmaintenance_margin = {margin}"),
+    );
     let paths = 200_000;
     let output = run(&m, paths, 0);
     let estimate = output.totals.liquidated_paths[0] as f64 / paths as f64;
@@ -162,31 +145,14 @@ impact = false
 fn student_t_quantiles_match_the_t_distribution() {
     for dof in [3_u32, 4, 5] {
         let vol = 0.9_f64;
-        let m = model(&format!(
-            r#"
-name = "student"
-[simulation]
-steps = 1
-seed = {dof}
-[market]
-student_t_dof = {dof}
-[[assets]]
-name = "X"
-price = 1.0
-vol = {vol}
-drift = {}
-depth = 1.0e9
-[[cohorts]]
-name = "long"
-kind = "margin"
-equity = 1.0e6
-weights = {{ X = 1.0 }}
-leverage = 1.0
-maintenance_margin = 0.0
-impact = false
-"#,
-            0.5 * vol * vol
-        ));
+        let m = price_taker(
+            &format!(
+                "name = \"student\"\n[simulation]\nsteps = 1\nseed = {dof}\n\
+                 [market]\nstudent_t_dof = {dof}"
+            ),
+            &format!("price = 1.0\nvol = {vol}\ndrift = {}", 0.5 * vol * vol),
+            "leverage = 1.0\nmaintenance_margin = 0.0",
+        );
         let paths = 300_000_u64;
         let output = run(&m, paths, 0);
         let t = StudentsT::new(0.0, 1.0, f64::from(dof)).expect("valid t");

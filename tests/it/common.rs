@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: compile an inline scenario and run it on the
 //! CPU engine, keeping every path's metrics when asked; run the `firesale` binary in a
 //! scratch folder and compare its JSON summaries; the cohort books several tests share, from
-//! tests/fixtures/.
+//! tests/fixtures/, and the one-asset scenarios built around them.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -18,6 +18,46 @@ pub const MARGIN_BOOKS: &str = include_str!("../fixtures/two-margin-books.toml")
 /// A 3× and a −1× leveraged ETF on an asset X (tests/fixtures/etf-pair.toml).
 pub const ETF_PAIR: &str = include_str!("../fixtures/etf-pair.toml");
 
+/// A `[[cohorts]]` entry: the cohort `name` of `kind` holding the asset X alone, with the
+/// TOML lines `terms` (equity or AUM, leverage, margin, ...).
+pub fn cohort_on_x(name: &str, kind: &str, terms: &str) -> String {
+    format!("[[cohorts]]\nname = \"{name}\"\nkind = \"{kind}\"\nweights = {{ X = 1.0 }}\n{terms}\n")
+}
+
+/// A price taker: `head` (the scenario's name, `[simulation]` and `[market]`), one asset X of
+/// depth 1e9 with the TOML lines `asset` (price, vol, drift), and a long margin book "book"
+/// on it (equity $1M, no impact) with the lines `terms` (leverage, margin, fee).
+pub fn price_taker(head: &str, asset: &str, terms: &str) -> Model {
+    model(&format!(
+        "{head}\n[[assets]]\nname = \"X\"\n{asset}\ndepth = 1.0e9\n{}",
+        cohort_on_x(
+            "book",
+            "margin",
+            &format!("equity = 1.0e6\nimpact = false\n{terms}")
+        )
+    ))
+}
+
+/// The two margin books of tests/fixtures/two-margin-books.toml on an asset X with linear
+/// impact whose depth halves in stress: `head` is the scenario's name and `[simulation]`,
+/// `asset` the lines of X (price, vol, depth), `more` any further assets.
+pub fn margin_books_on_x(head: &str, asset: &str, more: &str) -> Model {
+    model(&format!(
+        "{head}\n[market]\nimpact = \"linear\"\n[regimes]\nstress_depth_multiplier = 0.5\n\
+         [[assets]]\nname = \"X\"\n{asset}\n{more}\n{MARGIN_BOOKS}"
+    ))
+}
+
+/// A deterministic scenario: one asset X of zero volatility, so that its log price moves by
+/// its drift alone; `simulation` and `market` are the lines of those tables, `asset` the
+/// lines of X (price, drift, depth) and `cohorts` the rest of the scenario.
+pub fn zero_vol_x(simulation: &str, market: &str, asset: &str, cohorts: &str) -> Model {
+    model(&format!(
+        "name = \"zero-vol\"\n[simulation]\n{simulation}\n[market]\n{market}\n\
+         [[assets]]\nname = \"X\"\nvol = 0.0\n{asset}\n{cohorts}"
+    ))
+}
+
 /// Compiles an inline scenario, which must be valid.
 pub fn model(toml: &str) -> Model {
     firesale::scenario::compile_str(toml, "test").unwrap_or_else(|e| panic!("test scenario: {e}"))
@@ -30,13 +70,19 @@ pub fn run(model: &Model, paths: u64, dump: u64) -> RunOutput {
 
 /// Runs the global paths `paths` of `model`, keeping the rows of those below `dump`.
 pub fn run_range(model: &Model, paths: Range<u64>, dump: u64) -> RunOutput {
+    run_with(model, paths, dump, false)
+}
+
+/// Runs the global paths `paths` of `model`, keeping the rows of those below `dump` and, with
+/// `per_step`, the per-step summaries.
+pub fn run_with(model: &Model, paths: Range<u64>, dump: u64, per_step: bool) -> RunOutput {
     let cancel = AtomicBool::new(false);
     run_cpu(
         model,
         paths,
         &RunControl {
             dump_paths: dump,
-            per_step: false,
+            per_step,
             cancel: &cancel,
             progress: &|_| {},
         },
@@ -58,6 +104,12 @@ pub fn firesale_in(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .expect("the binary runs")
+}
+
+/// Runs the `firesale` binary in the folder `dir` with the words of `line` as its arguments
+/// (none of which has a space).
+pub fn firesale_line(dir: &Path, line: &str) -> Output {
+    firesale_in(dir, &line.split_whitespace().collect::<Vec<_>>())
 }
 
 /// Asserts that the command succeeded, showing its stderr if not; returns its stdout.

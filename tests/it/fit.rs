@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{self, assert_success, firesale_in, scratch_dir};
+use crate::common::{self, assert_success, firesale_in, firesale_line, scratch_dir};
 use firesale::fit::simulate::{draw, to_history};
 use firesale::fit::uncertainty::Estimate;
 use firesale::fit::{Fit, fit};
@@ -374,18 +374,9 @@ fn a_calm_gaussian_market_gets_no_stress_regime_no_tails_and_no_jumps() {
 fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
     let dir = scratch_dir("fit-cli");
     write(&dir, "truth.toml", FULL_MARKET);
-    assert_success(&firesale_in(
+    assert_success(&firesale_line(
         &dir,
-        &[
-            "history",
-            "truth.toml",
-            "--rows",
-            "6000",
-            "--out",
-            "prices.csv",
-            "--seed",
-            "4",
-        ],
+        "history truth.toml --rows 6000 --out prices.csv --seed 4",
     ));
     // Two missing prices: each drops the returns on both sides of its gap.
     let text = std::fs::read_to_string(dir.join("prices.csv")).expect("history written");
@@ -396,22 +387,9 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
         lines[line] = cells.join(",");
     }
     write(&dir, "prices.csv", &(lines.join("\n") + "\n"));
-    let summary = assert_success(&firesale_in(
+    let summary = assert_success(&firesale_line(
         &dir,
-        &[
-            "fit",
-            "prices.csv",
-            "--out",
-            "fitted.toml",
-            "--json",
-            "fit.json",
-            "--sector",
-            "BTC=crypto",
-            "--sector",
-            "ETH=crypto",
-            "--out-report",
-            "report",
-        ],
+        "fit prices.csv --out fitted.toml --json fit.json --sector BTC=crypto --sector ETH=crypto --out-report report",
     ));
     assert!(summary.contains("95%"), "{summary}");
     let scenario = std::fs::read_to_string(dir.join("fitted.toml")).expect("scenario written");
@@ -445,19 +423,10 @@ fn history_then_fit_writes_a_scenario_that_validates_and_runs() {
         );
     }
     heatmaps_show_every_correlation(&dir.join("report"), &json);
-    assert_success(&firesale_in(&dir, &["validate", "fitted.toml"]));
-    assert_success(&firesale_in(
+    assert_success(&firesale_line(&dir, "validate fitted.toml"));
+    assert_success(&firesale_line(
         &dir,
-        &[
-            "run",
-            "fitted.toml",
-            "--paths",
-            "200",
-            "--backend",
-            "cpu",
-            "--json",
-            "run.json",
-        ],
+        "run fitted.toml --paths 200 --backend cpu --json run.json",
     ));
 }
 
@@ -519,10 +488,7 @@ fn heatmaps_show_every_correlation(report: &Path, json: &serde_json::Value) {
 fn sector_flags_must_name_a_column() {
     let dir = scratch_dir("fit-sector");
     write(&dir, "p.csv", &format!("timestamp,A,B\n{}", rows(150)));
-    let output = firesale_in(
-        &dir,
-        &["fit", "p.csv", "--out", "o.toml", "--sector", "C=x"],
-    );
+    let output = firesale_line(&dir, "fit p.csv --out o.toml --sector C=x");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no column `C`"));
 }

@@ -169,17 +169,9 @@ fn numbers_only(json: &str) -> serde_json::Value {
 #[test]
 fn shards_at_different_widths_merge_into_the_single_lane_run() {
     let dir = scratch_dir("lanes-shards");
-    let common = [
-        "crypto-unwind",
-        "--paths",
-        "700",
-        "--seed",
-        "7",
-        "--threads",
-        "2",
-    ];
+    let common = "crypto-unwind --paths 700 --seed 7 --threads 2";
     let mut whole_args = vec!["run"];
-    whole_args.extend(common);
+    whole_args.extend(common.split_whitespace());
     whole_args.extend(["--json", "-"]);
     let whole = assert_success(&firesale_with_lanes(&dir, Some("1"), &whole_args));
     let widths = Width::all_available();
@@ -188,7 +180,7 @@ fn shards_at_different_widths_merge_into_the_single_lane_run() {
         let shard = format!("{index}/{}", widths.len());
         let file = format!("s-{index}.state");
         let mut args = vec!["run"];
-        args.extend(common);
+        args.extend(common.split_whitespace());
         args.extend(["--quiet", "--shard", &shard, "--state-out", &file]);
         let lanes = width.lanes().to_string();
         assert_success(&firesale_with_lanes(&dir, Some(&lanes), &args));

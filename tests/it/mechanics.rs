@@ -3,10 +3,17 @@
 //! impact and its decay, and a two-cohort cascade. The engine must match a direct
 //! replication of MODEL.md §2–§4 to rounding (1e-12 relative).
 
-use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, model, single_path};
+use crate::common::{ETF_PAIR, MARGIN_BOOKS, assert_rel, cohort_on_x, single_path, zero_vol_x};
 use firesale::summary::metrics::*;
 
 const ROUNDING: f64 = 1e-12;
+
+/// Asserts each (what, index, expected) of `checks` against the path's `row`, to rounding.
+fn assert_row(row: &[f64], checks: &[(&str, usize, f64)]) {
+    for &(what, index, expected) in checks {
+        assert_rel(what, row[index], expected, ROUNDING);
+    }
+}
 
 /// Three ETFs on one asset falling 1% (log) a day, rebalancing every 2 days over 5 days: a
 /// 3× and a −1× fund whose flows net into one impacted round (linear impact), and a 2× price
@@ -16,31 +23,19 @@ fn leveraged_etfs_rebalance_net_and_mark_as_the_formulas_say() {
     let (step_hours, steps, every, depth) = (24.0_f64, 5_u32, 2_u32, 1.0e7_f64);
     let r_step = -0.01_f64;
     let drift = r_step / (step_hours / 8760.0);
-    let m = model(&format!(
-        r#"
-name = "etfs"
-[simulation]
-steps = {steps}
-step_hours = {step_hours}
-[market]
-impact = "linear"
-[[assets]]
-name = "X"
-price = 50.0
-vol = 0.0
-drift = {drift}
-depth = {depth}
-{ETF_PAIR}
-[[cohorts]]
-name = "taker2"
-kind = "leveraged_etf"
-aum = 3.0e7
-leverage = 2.0
-weights = {{ X = 1.0 }}
-rebalance_hours = 48.0
-impact = false
-"#
-    ));
+    let m = zero_vol_x(
+        &format!("steps = {steps}\nstep_hours = {step_hours}"),
+        "impact = \"linear\"",
+        &format!("price = 50.0\ndrift = {drift}\ndepth = {depth}"),
+        &format!(
+            "{ETF_PAIR}\n{}",
+            cohort_on_x(
+                "taker2",
+                "leveraged_etf",
+                "aum = 3.0e7\nleverage = 2.0\nrebalance_hours = 48.0\nimpact = false"
+            )
+        ),
+    );
     let (layout, row, _) = single_path(&m);
 
     let funds = [(1.0e8, 3.0, true), (4.0e7, -1.0, true), (3.0e7, 2.0, false)];
@@ -68,11 +63,13 @@ impact = false
     let price = (exogenous + impact).exp();
     for (i, &(aum0, leverage, _)) in funds.iter().enumerate() {
         let final_aum = (aum[i] * (1.0 + leverage * (price / reference[i] - 1.0))).max(0.0);
-        assert_rel(
-            &format!("fund {i} loss"),
-            row[layout.cohort(i, LOSS)],
-            aum0 - final_aum,
-            ROUNDING,
+        assert_row(
+            &row,
+            &[(
+                &format!("fund {i} loss"),
+                layout.cohort(i, LOSS),
+                aum0 - final_aum,
+            )],
         );
         assert_eq!(
             row[layout.cohort(i, LIQUIDATED_NOTIONAL)],
@@ -81,29 +78,18 @@ impact = false
         );
     }
     assert!(sold > 0.0, "both impact-bearing funds sell into a fall");
-    assert_rel(
-        "forced selling",
-        row[layout.system(FORCED_SELLING)],
-        sold,
-        ROUNDING,
-    );
-    assert_rel(
-        "return",
-        row[layout.asset(0, RETURN)],
-        price - 1.0,
-        ROUNDING,
-    );
-    assert_rel(
-        "impact return",
-        row[layout.asset(0, IMPACT_RETURN)],
-        impact.exp() - 1.0,
-        ROUNDING,
-    );
-    assert_rel(
-        "max drawdown",
-        row[layout.asset(0, MAX_DRAWDOWN)],
-        1.0 - price,
-        ROUNDING,
+    assert_row(
+        &row,
+        &[
+            ("forced selling", layout.system(FORCED_SELLING), sold),
+            ("return", layout.asset(0, RETURN), price - 1.0),
+            (
+                "impact return",
+                layout.asset(0, IMPACT_RETURN),
+                impact.exp() - 1.0,
+            ),
+            ("max drawdown", layout.asset(0, MAX_DRAWDOWN), 1.0 - price),
+        ],
     );
 }
 
@@ -117,22 +103,12 @@ fn vol_target_fund_follows_its_formulas_with_sqrt_impact_and_decay() {
     let drift = r_step / (step_hours / 8760.0);
     let (equity0, target, max_leverage, initial_vol, ewma_half_life) =
         (1.0e8_f64, 0.15_f64, 2.0_f64, 0.10_f64, 72.0_f64);
-    let m = model(&format!(
-        r#"
-name = "vol-target"
-[simulation]
-steps = {steps}
-step_hours = {step_hours}
-[market]
-impact = "sqrt"
-impact_half_life_hours = {half_life}
-[[assets]]
-name = "X"
-price = 1.0
-vol = 0.0
-drift = {drift}
-depth = {depth}
-[[cohorts]]
+    let m = zero_vol_x(
+        &format!("steps = {steps}\nstep_hours = {step_hours}"),
+        &format!("impact = \"sqrt\"\nimpact_half_life_hours = {half_life}"),
+        &format!("price = 1.0\ndrift = {drift}\ndepth = {depth}"),
+        &format!(
+            r#"[[cohorts]]
 name = "vt"
 kind = "vol_target"
 equity = {equity0}
@@ -143,7 +119,8 @@ initial_vol = {initial_vol}
 ewma_half_life_hours = {ewma_half_life}
 rebalance_hours = 24.0
 "#
-    ));
+        ),
+    );
     let (layout, row, _) = single_path(&m);
 
     let every = 2;
@@ -179,23 +156,17 @@ rebalance_hours = 24.0
         sold > 0.0,
         "a vol-target fund de-risks as realised vol rises"
     );
-    assert_rel(
-        "loss",
-        row[layout.cohort(0, LOSS)],
-        equity0 - final_equity,
-        ROUNDING,
-    );
-    assert_rel(
-        "forced selling",
-        row[layout.system(FORCED_SELLING)],
-        sold,
-        ROUNDING,
-    );
-    assert_rel(
-        "impact return",
-        row[layout.asset(0, IMPACT_RETURN)],
-        impact.exp() - 1.0,
-        ROUNDING,
+    assert_row(
+        &row,
+        &[
+            ("loss", layout.cohort(0, LOSS), equity0 - final_equity),
+            ("forced selling", layout.system(FORCED_SELLING), sold),
+            (
+                "impact return",
+                layout.asset(0, IMPACT_RETURN),
+                impact.exp() - 1.0,
+            ),
+        ],
     );
 }
 
@@ -211,23 +182,12 @@ rebalance_hours = 24.0
 #[test]
 fn two_cohort_cascade_matches_the_hand_solution() {
     let scenario = |rounds: u32| {
-        model(&format!(
-            r#"
-name = "cascade"
-[simulation]
-steps = 1
-max_cascade_rounds = {rounds}
-[market]
-impact = "linear"
-[[assets]]
-name = "X"
-price = 1.0
-vol = 0.0
-drift = {}
-depth = 1000.0
-{MARGIN_BOOKS}"#,
-            -0.05 * 8760.0
-        ))
+        zero_vol_x(
+            &format!("steps = 1\nmax_cascade_rounds = {rounds}"),
+            "impact = \"linear\"",
+            &format!("price = 1.0\ndrift = {}\ndepth = 1000.0", -0.05 * 8760.0),
+            MARGIN_BOOKS,
+        )
     };
     let (gross_a, gross_b) = (2000.0_f64, 1000.0_f64);
     let p1 = (-0.05_f64).exp();
@@ -246,62 +206,42 @@ depth = 1000.0
 
     let (layout, row, exhausted) = single_path(&scenario(16));
     assert!(!exhausted);
-    assert_rel("A loss", row[layout.cohort(0, LOSS)], 100.0, ROUNDING);
-    assert_rel(
-        "A bad debt",
-        row[layout.cohort(0, BAD_DEBT)],
-        -realised_a,
-        ROUNDING,
-    );
-    assert_rel(
-        "A notional",
-        row[layout.cohort(0, LIQUIDATED_NOTIONAL)],
-        gross_a * p2,
-        ROUNDING,
-    );
-    assert_rel(
-        "A accounts",
-        row[layout.cohort(0, ACCOUNTS_LIQUIDATED)],
-        40.0,
-        ROUNDING,
-    );
-    assert_rel(
-        "B loss",
-        row[layout.cohort(1, LOSS)],
-        100.0 - realised_b,
-        ROUNDING,
-    );
     assert_eq!(row[layout.cohort(1, BAD_DEBT)], 0.0);
-    assert_rel(
-        "B notional",
-        row[layout.cohort(1, LIQUIDATED_NOTIONAL)],
-        gross_b * p3,
-        ROUNDING,
-    );
-    assert_rel(
-        "B accounts",
-        row[layout.cohort(1, ACCOUNTS_LIQUIDATED)],
-        10.0,
-        ROUNDING,
-    );
-    assert_rel("price", row[layout.asset(0, RETURN)], p3 - 1.0, ROUNDING);
-    assert_rel(
-        "impact",
-        row[layout.asset(0, IMPACT_RETURN)],
-        impact2.exp() - 1.0,
-        ROUNDING,
-    );
-    assert_rel(
-        "system notional",
-        row[layout.system(SYSTEM_LIQUIDATED_NOTIONAL)],
-        gross_a * p2 + gross_b * p3,
-        ROUNDING,
-    );
-    assert_rel(
-        "forced selling",
-        row[layout.system(FORCED_SELLING)],
-        gross_a * p1 + gross_b * p2,
-        ROUNDING,
+    assert_row(
+        &row,
+        &[
+            ("A loss", layout.cohort(0, LOSS), 100.0),
+            ("A bad debt", layout.cohort(0, BAD_DEBT), -realised_a),
+            (
+                "A notional",
+                layout.cohort(0, LIQUIDATED_NOTIONAL),
+                gross_a * p2,
+            ),
+            ("A accounts", layout.cohort(0, ACCOUNTS_LIQUIDATED), 40.0),
+            ("B loss", layout.cohort(1, LOSS), 100.0 - realised_b),
+            (
+                "B notional",
+                layout.cohort(1, LIQUIDATED_NOTIONAL),
+                gross_b * p3,
+            ),
+            ("B accounts", layout.cohort(1, ACCOUNTS_LIQUIDATED), 10.0),
+            ("price", layout.asset(0, RETURN), p3 - 1.0),
+            (
+                "impact",
+                layout.asset(0, IMPACT_RETURN),
+                impact2.exp() - 1.0,
+            ),
+            (
+                "system notional",
+                layout.system(SYSTEM_LIQUIDATED_NOTIONAL),
+                gross_a * p2 + gross_b * p3,
+            ),
+            (
+                "forced selling",
+                layout.system(FORCED_SELLING),
+                gross_a * p1 + gross_b * p2,
+            ),
+        ],
     );
 
     let (layout, row, exhausted) = single_path(&scenario(1));
@@ -310,16 +250,15 @@ depth = 1000.0
         "B is still in breach after the only allowed round"
     );
     assert_eq!(row[layout.cohort(1, ACCOUNTS_LIQUIDATED)], 0.0);
-    assert_rel(
-        "B marked live",
-        row[layout.cohort(1, LOSS)],
-        -gross_b * (p2 - 1.0),
-        ROUNDING,
-    );
-    assert_rel(
-        "price after one round",
-        row[layout.asset(0, RETURN)],
-        p2 - 1.0,
-        ROUNDING,
+    assert_row(
+        &row,
+        &[
+            (
+                "B marked live",
+                layout.cohort(1, LOSS),
+                -gross_b * (p2 - 1.0),
+            ),
+            ("price after one round", layout.asset(0, RETURN), p2 - 1.0),
+        ],
     );
 }

@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::common::{assert_refused, assert_success, firesale_in, scratch_dir};
+use crate::common::{assert_refused, assert_success, firesale_line, scratch_dir};
 
 #[test]
 fn a_backend_list_naming_no_backend_is_refused_without_debug_text() {
@@ -22,18 +22,9 @@ fn a_backend_list_naming_no_backend_is_refused_without_debug_text() {
 #[test]
 fn an_adapter_that_matches_nothing_is_named_without_debug_text() {
     let dir = scratch_dir("messages-adapter");
-    let output = firesale_in(
+    let output = firesale_line(
         &dir,
-        &[
-            "run",
-            "calm-market",
-            "--paths",
-            "100",
-            "--backend",
-            "gpu",
-            "--adapter",
-            "nosuch",
-        ],
+        "run calm-market --paths 100 --backend gpu --adapter nosuch",
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -48,24 +39,10 @@ fn an_adapter_that_matches_nothing_is_named_without_debug_text() {
 fn flags_without_effect_are_refused_or_warned_about() {
     let dir = scratch_dir("messages-flags");
     assert_refused(
-        &firesale_in(
-            &dir,
-            &["run", "calm-market", "--backend", "cpu", "--adapter", "x"],
-        ),
+        &firesale_line(&dir, "run calm-market --backend cpu --adapter x"),
         &["--adapter", "--backend gpu"],
     );
-    let many = firesale_in(
-        &dir,
-        &[
-            "run",
-            "calm-market",
-            "--paths",
-            "100",
-            "--quiet",
-            "--threads",
-            "100000",
-        ],
-    );
+    let many = firesale_line(&dir, "run calm-market --paths 100 --quiet --threads 100000");
     assert_success(&many);
     let stderr = String::from_utf8_lossy(&many.stderr);
     assert!(
@@ -79,28 +56,17 @@ fn an_existing_file_where_a_folder_is_wanted_is_bad_input() {
     let dir = scratch_dir("messages-folders");
     fs::write(dir.join("taken"), "x").expect("file");
     assert_refused(
-        &firesale_in(
-            &dir,
-            &["slurm", "calm-market", "--shards", "2", "--dir", "taken"],
-        ),
+        &firesale_line(&dir, "slurm calm-market --shards 2 --dir taken"),
         &["--dir", "taken", "is a file"],
     );
     let state = dir.join("s.state");
-    assert_success(&firesale_in(
+    assert_success(&firesale_line(
         &dir,
-        &[
-            "run",
-            "calm-market",
-            "--paths",
-            "100",
-            "--quiet",
-            "--state-out",
-            "s.state",
-        ],
+        "run calm-market --paths 100 --quiet --state-out s.state",
     ));
     assert!(state.is_file());
     assert_refused(
-        &firesale_in(&dir, &["merge", "s.state", "--out", "taken"]),
+        &firesale_line(&dir, "merge s.state --out taken"),
         &["--out", "taken", "is a file"],
     );
 }
@@ -109,35 +75,17 @@ fn an_existing_file_where_a_folder_is_wanted_is_bad_input() {
 fn a_slurm_time_limit_sbatch_cannot_read_is_refused() {
     let dir = scratch_dir("messages-slurm-time");
     for bad in ["soon", "1:2:3:4", "5-", "1h"] {
-        let output = firesale_in(
+        let output = firesale_line(
             &dir,
-            &[
-                "slurm",
-                "calm-market",
-                "--shards",
-                "2",
-                "--time",
-                bad,
-                "--dir",
-                "job",
-            ],
+            &format!("slurm calm-market --shards 2 --time {bad} --dir job"),
         );
         assert_refused(&output, &["not a Slurm time limit"]);
     }
     for good in ["90", "01:30:00", "2-12", "1-00:30:00", "UNLIMITED"] {
         let job = format!("job-{}", good.replace(':', "_"));
-        let output = firesale_in(
+        let output = firesale_line(
             &dir,
-            &[
-                "slurm",
-                "calm-market",
-                "--shards",
-                "2",
-                "--time",
-                good,
-                "--dir",
-                &job,
-            ],
+            &format!("slurm calm-market --shards 2 --time {good} --dir {job}"),
         );
         assert_success(&output);
     }
@@ -146,20 +94,9 @@ fn a_slurm_time_limit_sbatch_cannot_read_is_refused() {
 #[test]
 fn a_calibration_range_beyond_what_a_scenario_may_hold_is_refused() {
     let dir = scratch_dir("messages-calibrate");
-    let output = firesale_in(
+    let output = firesale_line(
         &dir,
-        &[
-            "calibrate",
-            "crypto-unwind",
-            "--cohort",
-            "my-fund",
-            "--param",
-            "equity",
-            "--target",
-            "var99<=1e9",
-            "--max",
-            "1e308",
-        ],
+        "calibrate crypto-unwind --cohort my-fund --param equity --target var99<=1e9 --max 1e308",
     );
     assert_refused(&output, &["--max 1e308", "1e15 USD"]);
 }

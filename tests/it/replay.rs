@@ -4,8 +4,8 @@
 //! command as a user meets it.
 
 use crate::common::{
-    ETF_PAIR, MARGIN_BOOKS, assert_refused, assert_rel, assert_success, firesale_in, model,
-    scratch_dir, single_path,
+    ETF_PAIR, assert_refused, assert_rel, assert_success, cohort_on_x, firesale_in,
+    margin_books_on_x, scratch_dir, single_path, zero_vol_x,
 };
 use firesale::questions::replay::{self, ReplayReport};
 use firesale::questions::shocks;
@@ -16,27 +16,11 @@ const ROUNDING: f64 = 1e-12;
 /// The two margin books of tests/fixtures/two-margin-books.toml on X (linear impact, depth
 /// 1000 calm, 500 in stress), and an asset Y that the shocks leave out.
 fn two_cohorts() -> firesale::model::Model {
-    model(&format!(
-        r#"
-name = "two-cohorts"
-[simulation]
-steps = 99
-[market]
-impact = "linear"
-[regimes]
-stress_depth_multiplier = 0.5
-[[assets]]
-name = "X"
-price = 50.0
-vol = 0.9
-depth = 1000.0
-[[assets]]
-name = "Y"
-price = 10.0
-vol = 0.9
-depth = 1000.0
-{MARGIN_BOOKS}"#
-    ))
+    margin_books_on_x(
+        "name = \"two-cohorts\"\n[simulation]\nsteps = 99",
+        "price = 50.0\nvol = 0.9\ndepth = 1000.0",
+        "[[assets]]\nname = \"Y\"\nprice = 10.0\nvol = 0.9\ndepth = 1000.0",
+    )
 }
 
 const THREE_STEPS: &str =
@@ -189,32 +173,22 @@ system.forced_selling,system.liquidated_notional,cascade_rounds"
 #[test]
 fn replaying_a_paths_moves_reproduces_the_monte_carlo_path() {
     let drift_per_day = -0.04_f64;
-    let m = model(&format!(
-        r#"
-name = "drift"
-[simulation]
-steps = 5
-step_hours = 24.0
-[market]
-impact = "sqrt"
-impact_half_life_hours = 36.0
-[[assets]]
-name = "X"
-price = 50.0
-vol = 0.0
-drift = {}
-depth = 1.0e7
-{ETF_PAIR}
-[[cohorts]]
-name = "longs"
-kind = "margin"
-equity = 1.0e7
-weights = {{ X = 1.0 }}
-leverage = [[9.0, 0.5], [4.0, 0.5]]
-maintenance_margin = 0.03
-"#,
-        drift_per_day / (24.0 / 8760.0)
-    ));
+    let m = zero_vol_x(
+        "steps = 5\nstep_hours = 24.0",
+        "impact = \"sqrt\"\nimpact_half_life_hours = 36.0",
+        &format!(
+            "price = 50.0\ndrift = {}\ndepth = 1.0e7",
+            drift_per_day / (24.0 / 8760.0)
+        ),
+        &format!(
+            "{ETF_PAIR}\n{}",
+            cohort_on_x(
+                "longs",
+                "margin",
+                "equity = 1.0e7\nleverage = [[9.0, 0.5], [4.0, 0.5]]\nmaintenance_margin = 0.03"
+            )
+        ),
+    );
     let (layout, mc_row, _) = single_path(&m);
     let csv = format!(
         "step,X\n{}",

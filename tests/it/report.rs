@@ -4,16 +4,14 @@
 //! summary's numbers, and report.html rendering in headless Chromium with every image loaded
 //! and no console error.
 
-use crate::common;
+use crate::common::{self, run_with};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use firesale::engine::{RunControl, RunOutput, run_cpu};
-use firesale::model::Model;
+use firesale::engine::RunOutput;
 use firesale::report::chart::{Axis, Chart, FIGURE_SIZE, Figure, Series};
 use firesale::report::file::REPORT_MARKER;
 use firesale::report::format::Format;
@@ -22,82 +20,8 @@ use firesale::report::{Block, Report, Section};
 use firesale::summary::steps::StepTotals;
 
 /// Two assets, a levered crowd (with a space in its name), an ETF and a price taker; small
-/// enough to simulate and draw in well under a second.
-const SCENARIO: &str = r#"
-name = "report-test"
-description = "Two assets, a levered crowd, a 3x ETF and a price taker."
-[simulation]
-steps = 24
-seed = 11
-paths = 2000
-[market]
-impact = "sqrt"
-impact_half_life_hours = 6.0
-student_t_dof = 5
-[regimes]
-initial_stress_probability = 0.3
-calm_to_stress_per_step = 0.02
-stress_to_calm_per_step = 0.05
-stress_depth_multiplier = 0.4
-[[assets]]
-name = "BTC"
-sector = "crypto"
-price = 80000.0
-vol = 0.6
-stress_vol_multiplier = 2.0
-depth = 3.0e8
-[[assets]]
-name = "NVDA"
-sector = "semis"
-price = 185.0
-vol = 0.45
-depth = 2.0e9
-[correlation.calm]
-default = 0.3
-[[jumps]]
-name = "crash"
-intensity_per_year = 20.0
-mean = -0.06
-stdev = 0.03
-loadings = { BTC = 1.0, NVDA = 0.5 }
-[[cohorts]]
-name = "perp longs"
-kind = "margin"
-equity = 2.0e9
-weights = { BTC = 1.0 }
-leverage = { median = 15.0, sigma = 0.7, buckets = 8 }
-maintenance_margin = 0.005
-liquidation_fee = 0.01
-accounts = 10000
-[[cohorts]]
-name = "3x-nvda"
-kind = "leveraged_etf"
-aum = 5.0e9
-leverage = 3.0
-weights = { NVDA = 1.0 }
-rebalance_hours = 6
-[[cohorts]]
-name = "my-fund"
-kind = "margin"
-equity = 1.0e8
-notional = { BTC = 2.0e8, NVDA = -1.0e8 }
-maintenance_margin = 0.25
-impact = false
-"#;
-
-fn run(model: &Model, paths: std::ops::Range<u64>, per_step: bool) -> RunOutput {
-    let cancel = AtomicBool::new(false);
-    run_cpu(
-        model,
-        paths,
-        &RunControl {
-            dump_paths: 0,
-            per_step,
-            cancel: &cancel,
-            progress: &|_| {},
-        },
-    )
-}
+/// enough to simulate and draw in well under a second (tests/fixtures/report-test.toml).
+const SCENARIO: &str = include_str!("../fixtures/report-test.toml");
 
 fn steps_of(output: &RunOutput) -> &StepTotals {
     output
@@ -114,14 +38,14 @@ fn per_step_totals_do_not_depend_on_threads_or_splits() {
             .num_threads(threads)
             .build()
             .expect("thread pool")
-            .install(|| run(&model, 0..1500, true))
+            .install(|| run_with(&model, 0..1500, 0, true))
     };
     let one = in_pool(1);
     let two = in_pool(2);
     assert_eq!(steps_of(&one), steps_of(&two));
     for split in [1, 700] {
-        let mut merged = steps_of(&run(&model, split..1500, true)).clone();
-        merged.merge(steps_of(&run(&model, 0..split, true)));
+        let mut merged = steps_of(&run_with(&model, split..1500, 0, true)).clone();
+        merged.merge(steps_of(&run_with(&model, 0..split, 0, true)));
         assert_eq!(
             &merged,
             steps_of(&one),
@@ -133,15 +57,15 @@ fn per_step_totals_do_not_depend_on_threads_or_splits() {
 #[test]
 fn per_step_recording_changes_no_run_total() {
     let model = common::model(SCENARIO);
-    let plain = run(&model, 0..800, false);
+    let plain = run_with(&model, 0..800, 0, false);
     assert!(plain.steps.is_none());
-    assert_eq!(run(&model, 0..800, true).totals, plain.totals);
+    assert_eq!(run_with(&model, 0..800, 0, true).totals, plain.totals);
 }
 
 #[test]
 fn per_step_totals_agree_with_the_run_totals() {
     let model = common::model(SCENARIO);
-    let output = run(&model, 0..2000, true);
+    let output = run_with(&model, 0..2000, 0, true);
     let (totals, steps) = (&output.totals, steps_of(&output));
     assert_eq!(steps.paths(), 2000);
     assert_eq!(steps.price_steps().last(), Some(&model.steps));
@@ -198,7 +122,7 @@ fn prices_without_flows_equal_their_exogenous_part() {
             "kind = \"leveraged_etf\"\nimpact = false",
         );
     let model = common::model(&scenario);
-    let output = run(&model, 0..500, true);
+    let output = run_with(&model, 0..500, 0, true);
     let steps = steps_of(&output);
     for slot in 0..steps.price_steps().len() {
         for q in [0.05, 0.5, 0.95] {
@@ -753,24 +677,11 @@ fn replay_out_writes_its_report() {
 
 #[test]
 fn calibrate_out_writes_its_report() {
+    let line = "calibrate crypto-unwind --cohort my-fund --param leverage --target es99<=$20M \
+                --paths 100 --tolerance 0.1 --backend cpu";
     check_question_out(
         "calibrate",
-        &[
-            "calibrate",
-            "crypto-unwind",
-            "--cohort",
-            "my-fund",
-            "--param",
-            "leverage",
-            "--target",
-            "es99<=$20M",
-            "--paths",
-            "100",
-            "--tolerance",
-            "0.1",
-            "--backend",
-            "cpu",
-        ],
+        &line.split_whitespace().collect::<Vec<_>>(),
         &["trials"],
         &[(
             "calibration".to_string(),

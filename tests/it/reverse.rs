@@ -4,7 +4,8 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::common::{
-    MARGIN_BOOKS, assert_close, assert_refused, assert_success, firesale_in, model, scratch_dir,
+    assert_close, assert_refused, assert_success, cohort_on_x, firesale_line, margin_books_on_x,
+    model, scratch_dir,
 };
 use firesale::model::Model;
 use firesale::questions::input::Regime;
@@ -15,23 +16,30 @@ use firesale::questions::reverse::{self, Problem, ReverseReport, SCALE_TOLERANCE
 /// G_A = 2000) and B (10×, m = 5%, G_B = 1000). A's 1% fee changes its realised value only,
 /// not when it breaches nor what it sells, so nothing below depends on it.
 fn two_books(depth: f64) -> Model {
-    model(&format!(
-        r#"
-name = "two-books"
-[simulation]
-steps = 30
-step_hours = 24.0
-[market]
-impact = "linear"
-[regimes]
-stress_depth_multiplier = 0.5
-[[assets]]
-name = "X"
-price = 1.0
-vol = 0.5
-depth = {depth}
-{MARGIN_BOOKS}"#
-    ))
+    margin_books_on_x(
+        "name = \"two-books\"\n[simulation]\nsteps = 30\nstep_hours = 24.0",
+        &format!("price = 1.0\nvol = 0.5\ndepth = {depth}"),
+        "",
+    )
+}
+
+/// The search for the smallest X = −10% shock (scaled) that meets `target` in `regime`.
+fn shock_problem(m: &Model, target: &str, regime: Regime) -> Problem {
+    Problem::new(m, "X=-0.10", target, regime, None).expect("valid")
+}
+
+/// Asserts A's and B's key levels and the target's scale, in that order, within `tolerance`.
+fn assert_scales(regime: &str, answer: &reverse::Reverse, expected: [f64; 3], tolerance: f64) {
+    let found = answer.target.as_ref().expect("reached").scale;
+    let got = [answer.key_levels[0], answer.key_levels[1], Some(found)];
+    for ((what, got), expected) in ["A's key level", "B's key level", "target scale"]
+        .iter()
+        .zip(got)
+        .zip(expected)
+    {
+        let got = got.unwrap_or_else(|| panic!("{regime}: {what} reached"));
+        assert_close(&format!("{regime}: {what}"), got, expected, tolerance);
+    }
 }
 
 /// The shock X = −10% at scale s puts the price at p = 1 − 0.1·s (one daily step: the whole
@@ -70,60 +78,20 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
     );
     let s_b = (1.0 - p_star) / 0.1;
 
-    let problem = Problem::new(
-        &m,
-        "X=-0.10",
-        "B:accounts_liquidated>=10",
-        Regime::Calm,
-        None,
-    )
-    .expect("valid");
+    let problem = shock_problem(&m, "B:accounts_liquidated>=10", Regime::Calm);
     assert_eq!(problem.steps, 1, "one daily step is the day");
     let tolerance = 2.0 * SCALE_TOLERANCE * problem.max_scale;
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(false));
-    assert_close(
-        "A's key level",
-        answer.key_levels[0].expect("A"),
-        s_a,
-        tolerance,
-    );
-    assert_close(
-        "B's key level",
-        answer.key_levels[1].expect("B"),
-        s_b,
-        tolerance,
-    );
-    let found = answer.target.as_ref().expect("reached");
-    assert_close("target scale", found.scale, s_b, tolerance);
+    assert_scales("calm", &answer, [s_a, s_b, s_b], tolerance);
     assert!(
         s_b < (1.0 - b_b) / 0.1,
         "the cascade brings B's level forward"
     );
 
-    let stressed = Problem::new(
-        &m,
-        "X=-0.10",
-        "system:liquidated_notional>=2500",
-        Regime::Stress,
-        None,
-    )
-    .expect("valid");
+    let stressed = shock_problem(&m, "system:liquidated_notional>=2500", Regime::Stress);
     assert!(0.03 > (b_a / b_b).ln() / b_a, "the stress premise");
     let answer = reverse::reverse(&m, &stressed, &AtomicBool::new(false));
-    assert_close(
-        "A in stress",
-        answer.key_levels[0].expect("A"),
-        s_a,
-        tolerance,
-    );
-    assert_close(
-        "B in stress",
-        answer.key_levels[1].expect("B"),
-        s_a,
-        tolerance,
-    );
-    let found = answer.target.as_ref().expect("reached");
-    assert_close("target in stress", found.scale, s_a, tolerance);
+    assert_scales("stress", &answer, [s_a, s_a, s_a], tolerance);
     let report = ReverseReport::new(&m, &stressed, &answer);
     assert_eq!(report.order, ["A", "B"]);
     let rounds: Vec<(u32, u32)> = report
@@ -132,7 +100,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
         .map(|l| (l.step, l.round))
         .collect();
     assert_eq!(rounds, [(1, 1), (1, 2)]);
-    let p = 1.0 - 0.1 * found.scale;
+    let p = 1.0 - 0.1 * answer.target.as_ref().expect("reached").scale;
     let shocked = &report.shock_at_scale.as_ref().expect("a shock").0[0].1;
     assert_close("shocked price", shocked.price, p, 1e-12);
     assert_close("shocked return", shocked.return_, p - 1.0, 1e-12);
@@ -146,7 +114,7 @@ fn key_levels_and_the_target_scale_match_the_linear_closed_form() {
 /// answer's cascade is recorded at that step.
 #[test]
 fn the_day_runs_on_after_the_shock_so_daily_funds_rebalance() {
-    let m = model(
+    let m = model(&format!(
         r#"
 name = "etf-day"
 [simulation]
@@ -158,22 +126,18 @@ name = "X"
 price = 1.0
 vol = 0.5
 depth = 1.0e6
-[[cohorts]]
-name = "etf"
-kind = "leveraged_etf"
-aum = 1.0e8
-leverage = 3.0
-weights = { X = 1.0 }
-rebalance_hours = 24.0
-[[cohorts]]
-name = "book"
-kind = "margin"
-equity = 1.0e6
-weights = { X = 1.0 }
-leverage = 4.0
-maintenance_margin = 0.1
-"#,
-    );
+{}{}"#,
+        cohort_on_x(
+            "etf",
+            "leveraged_etf",
+            "aum = 1.0e8\nleverage = 3.0\nrebalance_hours = 24.0"
+        ),
+        cohort_on_x(
+            "book",
+            "margin",
+            "equity = 1.0e6\nleverage = 4.0\nmaintenance_margin = 0.1"
+        )
+    ));
     let problem =
         Problem::new(&m, "X=-0.01", "book:loss>=1", Regime::Calm, None).expect("valid problem");
     assert_eq!(problem.steps, 24);
@@ -214,67 +178,52 @@ maintenance_margin = 0.1
 /// Bad shocks, targets and flags exit with status 2 and say what is valid.
 #[test]
 fn bad_reverse_stress_tests_are_usage_errors() {
-    let cases: [(&[&str], &str); 10] = [
+    let cases = [
         (
-            &["--shock", "BTC=-0.1", "--target", "nobody:loss>=1e9"],
+            "--shock BTC=-0.1 --target nobody:loss>=1e9",
             "--target: unknown cohort 'nobody'; valid: crypto-perp-longs",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:pain>=1e9"],
+            "--shock BTC=-0.1 --target system:pain>=1e9",
             "--target: unknown metric 'pain'; valid: liquidated_notional, loss, bad_debt, accounts_liquidated",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:loss>1e9"],
+            "--shock BTC=-0.1 --target system:loss>1e9",
             "expected COHORT:METRIC>=X",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "loss>=1e9"],
+            "--shock BTC=-0.1 --target loss>=1e9",
             "expected COHORT:METRIC>=X",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "system:loss>=0"],
+            "--shock BTC=-0.1 --target system:loss>=0",
             "X must be a number above 0",
         ),
         (
-            &["--shock", "BTC=-0.1", "--target", "3x-semis:bad_debt>=1"],
+            "--shock BTC=-0.1 --target 3x-semis:bad_debt>=1",
             "cohort '3x-semis' is a leveraged_etf fund, which is never liquidated; valid for it: loss",
         ),
         (
-            &["--shock", "DOGE=-0.1", "--target", "system:loss>=1e9"],
+            "--shock DOGE=-0.1 --target system:loss>=1e9",
             "--shock: unknown asset 'DOGE'; valid: BTC, ETH",
         ),
         (
-            &["--shock", "BTC=-1.5", "--target", "system:loss>=1e9"],
+            "--shock BTC=-1.5 --target system:loss>=1e9",
             "is not a simple return above -1",
         ),
         (
-            &[
-                "--shock",
-                "BTC=-0.1",
-                "--target",
-                "system:loss>=1e9",
-                "--regime",
-                "panic",
-            ],
+            "--shock BTC=-0.1 --target system:loss>=1e9 --regime panic",
             "--regime: unknown regime 'panic'; valid: calm, stress",
         ),
         (
-            &[
-                "--shock",
-                "BTC=-0.5",
-                "--target",
-                "system:loss>=1e9",
-                "--max-scale",
-                "3",
-            ],
+            "--shock BTC=-0.5 --target system:loss>=1e9 --max-scale 3",
             "--max-scale 3: must be above 0 and, so that no price falls to zero, below 2",
         ),
     ];
     let dir = scratch_dir("reverse-refused");
     for (flags, needle) in cases {
-        let mut args = vec!["reverse", "crypto-unwind"];
-        args.extend_from_slice(flags);
-        assert_refused(&firesale_in(&dir, &args), &["error: ", needle]);
+        let output = firesale_line(&dir, &format!("reverse crypto-unwind {flags}"));
+        assert_refused(&output, &["error: ", needle]);
     }
 }
 
@@ -283,18 +232,9 @@ fn bad_reverse_stress_tests_are_usage_errors() {
 #[test]
 fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
     let dir = scratch_dir("reverse-json");
-    let output = firesale_in(
+    let output = firesale_line(
         &dir,
-        &[
-            "reverse",
-            "crypto-unwind",
-            "--shock",
-            "BTC=-0.10,ETH=-0.13,SOL=-0.16",
-            "--target",
-            "system:liquidated_notional>=1.45B",
-            "--json",
-            "-",
-        ],
+        "reverse crypto-unwind --shock BTC=-0.10,ETH=-0.13,SOL=-0.16 --target system:liquidated_notional>=1.45B --json -",
     );
     let report: serde_json::Value = serde_json::from_str(&assert_success(&output)).expect("JSON");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -325,19 +265,9 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
     );
     assert!(stderr.contains("Key price levels"), "{stderr}");
 
-    let out_of_reach = firesale_in(
+    let out_of_reach = firesale_line(
         &dir,
-        &[
-            "reverse",
-            "crypto-unwind",
-            "--shock",
-            "GLD=-0.01",
-            "--target",
-            "my-fund:bad_debt>=1e12",
-            "--json",
-            "-",
-            "--quiet",
-        ],
+        "reverse crypto-unwind --shock GLD=-0.01 --target my-fund:bad_debt>=1e12 --json - --quiet",
     );
     let report: serde_json::Value =
         serde_json::from_str(&assert_success(&out_of_reach)).expect("JSON");
@@ -357,14 +287,7 @@ fn the_command_reports_the_scale_the_cascade_and_the_key_levels() {
 #[test]
 fn a_stopped_search_replays_nothing_and_is_marked_partial() {
     let m = two_books(0.01 * 2000.0 / 0.015);
-    let problem = Problem::new(
-        &m,
-        "X=-0.10",
-        "B:accounts_liquidated>=10",
-        Regime::Calm,
-        None,
-    )
-    .expect("valid");
+    let problem = shock_problem(&m, "B:accounts_liquidated>=10", Regime::Calm);
     let answer = reverse::reverse(&m, &problem, &AtomicBool::new(true));
     assert!(answer.partial);
     assert!(answer.target.is_none() && answer.points.is_empty());

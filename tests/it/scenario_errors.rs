@@ -5,78 +5,9 @@
 use firesale::Error;
 use firesale::scenario::{compile_str, load};
 
-/// A valid scenario: three assets in two sectors, a jump, and one cohort of each kind.
-const BASE: &str = r#"
-name = "base"
-
-[simulation]
-steps = 24
-step_hours = 1.0
-seed = 7
-
-[market]
-impact = "sqrt"
-
-[regimes]
-initial_stress_probability = 0.1
-stress_depth_multiplier = 0.5
-
-[[assets]]
-name = "BTC"
-sector = "crypto"
-price = 80000.0
-vol = 0.5
-stress_vol_multiplier = 2.0
-depth = 8.0e8
-
-[[assets]]
-name = "ETH"
-sector = "crypto"
-price = 2600.0
-vol = 0.7
-depth = 4.0e8
-
-[[assets]]
-name = "NVDA"
-sector = "semis"
-price = 180.0
-vol = 0.45
-depth = 3.0e9
-
-[[jumps]]
-name = "crash"
-intensity_per_year = 4.0
-mean = -0.08
-stdev = 0.04
-loadings = { BTC = 1.0, ETH = 1.3 }
-
-[[cohorts]]
-name = "perp-longs"
-kind = "margin"
-equity = 6.0e9
-weights = { BTC = 0.6, ETH = 0.4 }
-leverage = 10.0
-maintenance_margin = 0.005
-
-[[cohorts]]
-name = "semis-3x"
-kind = "leveraged_etf"
-aum = 1.0e10
-leverage = 3.0
-weights = { NVDA = 1.0 }
-rebalance_hours = 24.0
-
-[[cohorts]]
-name = "vol-target"
-kind = "vol_target"
-equity = 5.0e10
-weights = { BTC = 0.2, NVDA = 0.8 }
-target_vol = 0.15
-max_leverage = 2.0
-initial_vol = 0.15
-ewma_half_life_hours = 168.0
-rebalance_hours = 12.0
-"#;
+/// A valid scenario: three assets in two sectors, a jump, and one cohort of each kind
+/// (tests/fixtures/one-of-each-kind.toml).
+const BASE: &str = include_str!("../fixtures/one-of-each-kind.toml");
 
 /// How a case changes BASE.
 enum Change {
@@ -84,6 +15,8 @@ enum Change {
     Edit(&'static str, &'static str),
     /// Append new tables or array entries.
     Append(&'static str),
+    /// Append a `[correlation.calm]` table with these lines.
+    Calm(&'static str),
     /// Use this text instead of BASE.
     Whole(&'static str),
 }
@@ -97,6 +30,7 @@ impl Change {
                 n => Err(format!("`{from}` must occur once in BASE, not {n} times")),
             },
             Change::Append(extra) => Ok(appended(extra)),
+            Change::Calm(lines) => Ok(appended(&format!("[correlation.calm]\n{lines}"))),
             Change::Whole(text) => Ok(text.to_owned()),
         }
     }
@@ -208,19 +142,17 @@ const REJECTED: &[(&str, Change, &str)] = &[
     ),
     (
         "`between` naming a sector no asset has.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"energy\", 0.3]]"),
+        Change::Calm("between = [[\"crypto\", \"energy\", 0.3]]"),
         "correlation.calm.between[0]",
     ),
     (
         "The same sector pair twice in `between`, in either order.",
-        Change::Append(
-            "[correlation.calm]\nbetween = [[\"crypto\", \"semis\", 0.3], [\"semis\", \"crypto\", 0.4]]",
-        ),
+        Change::Calm("between = [[\"crypto\", \"semis\", 0.3], [\"semis\", \"crypto\", 0.4]]"),
         "correlation.calm.between[1]",
     ),
     (
         "A `between` pair of a sector with itself.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"crypto\", 0.3]]"),
+        Change::Calm("between = [[\"crypto\", \"crypto\", 0.3]]"),
         "correlation.calm.between[0]",
     ),
     (
@@ -230,44 +162,38 @@ const REJECTED: &[(&str, Change, &str)] = &[
     ),
     (
         "A correlation above 1.",
-        Change::Append("[correlation.calm]\ndefault = 1.5"),
+        Change::Calm("default = 1.5"),
         "correlation.calm.default",
     ),
     (
         "A correlation below −1 in a `between` triple.",
-        Change::Append("[correlation.calm]\nbetween = [[\"crypto\", \"semis\", -1.2]]"),
+        Change::Calm("between = [[\"crypto\", \"semis\", -1.2]]"),
         "correlation.calm.between[0]",
     ),
     (
         "An explicit matrix that is not symmetric.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[0][1]",
     ),
     (
         "An explicit matrix with too few rows.",
-        Change::Append("[correlation.calm]\nmatrix = [[1.0, 0.3], [0.3, 1.0]]"),
+        Change::Calm("matrix = [[1.0, 0.3], [0.3, 1.0]]"),
         "correlation.calm.matrix",
     ),
     (
         "An explicit matrix with a short row.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.3, 1.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.3, 1.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[1]",
     ),
     (
         "An explicit matrix whose diagonal is not 1.",
-        Change::Append(
-            "[correlation.calm]\nmatrix = [[1.0, 0.3, 0.0], [0.3, 0.9, 0.0], [0.0, 0.0, 1.0]]",
-        ),
+        Change::Calm("matrix = [[1.0, 0.3, 0.0], [0.3, 0.9, 0.0], [0.0, 0.0, 1.0]]"),
         "correlation.calm.matrix[1][1]",
     ),
     (
         "An explicit matrix together with sector blocks.",
-        Change::Append(
-            "[correlation.calm]\ndefault = 0.1\n\
+        Change::Calm(
+            "default = 0.1\n\
          matrix = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]",
         ),
         "correlation.calm.matrix",
@@ -662,7 +588,11 @@ fn every_bad_input_is_refused_at_its_field() {
 #[test]
 fn malformed_toml() {
     let message = rejected_at(&edited("steps = 24", "steps = = 24"), "toml");
-    assert!(message.contains("line 5"), "{message}");
+    let line = 1 + BASE
+        .lines()
+        .position(|l| l == "steps = 24")
+        .expect("in BASE");
+    assert!(message.contains(&format!("line {line}")), "{message}");
 }
 
 /// The leverage limit error says which maximum is allowed.

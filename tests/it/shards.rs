@@ -8,7 +8,8 @@ use std::process::Output;
 use std::time::Instant;
 
 use crate::common::{
-    assert_refused, assert_success, firesale_in, run_range, scratch_dir, without_elapsed,
+    assert_refused, assert_success, firesale_in, firesale_line, run_range, scratch_dir,
+    without_elapsed,
 };
 use firesale::scenario::Source;
 use firesale::shard::Shard;
@@ -65,20 +66,9 @@ fn copy(from: &Path, name: &str) -> PathBuf {
 fn merged_shards_equal_the_unsharded_run_for_1_3_and_7_shards() {
     let dir = scratch_dir("shards-equal");
     let paths = 700;
-    let whole = assert_success(&firesale_in(
+    let whole = assert_success(&firesale_line(
         &dir,
-        &[
-            "run",
-            "crypto-unwind",
-            "--paths",
-            "700",
-            "--seed",
-            "7",
-            "--threads",
-            "2",
-            "--json",
-            "-",
-        ],
+        "run crypto-unwind --paths 700 --seed 7 --threads 2 --json -",
     ));
     for count in [1, 3, 7] {
         let shard_dir = dir.join(format!("n{count}"));

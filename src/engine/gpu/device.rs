@@ -283,7 +283,7 @@ impl GpuDevice {
         source: &str,
         entry: &str,
         bindings: &[Binding],
-    ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroupLayout)> {
+    ) -> Result<CompiledPipeline> {
         let key = (source.to_string(), entry.to_string(), bindings.to_vec());
         let mut compiled = self
             .compiled
@@ -295,29 +295,14 @@ impl GpuDevice {
             compiled.push(entry);
             return Ok(pipeline);
         }
-        let pipeline = self.compile(label, source, entry, bindings)?;
-        if compiled.len() == COMPILED_KEPT {
-            compiled.remove(0);
-        }
-        compiled.push((key, pipeline.clone()));
-        Ok(pipeline)
-    }
-
-    fn compile(
-        &self,
-        label: &str,
-        source: &str,
-        entry: &str,
-        bindings: &[Binding],
-    ) -> Result<(wgpu::ComputePipeline, wgpu::BindGroupLayout)> {
         let what = format!("shader compilation ({label})");
         // A shader-compiler bug panics inside wgpu (naga's backends); report it as an error.
-        let compiled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let pipeline = std::panic::catch_unwind(AssertUnwindSafe(|| {
             self.scoped(&what, || {
                 self.create_pipeline(label, source, entry, bindings)
             })
-        }));
-        compiled.unwrap_or_else(|panic| {
+        }))
+        .unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<String>()
                 .map(String::as_str)
@@ -327,7 +312,12 @@ impl GpuDevice {
                 "GPU {what} failed on {}: the shader compiler crashed: {message}",
                 self.adapter.name
             )))
-        })
+        })?;
+        if compiled.len() == COMPILED_KEPT {
+            compiled.remove(0);
+        }
+        compiled.push((key, pipeline.clone()));
+        Ok(pipeline)
     }
 
     fn create_pipeline(
@@ -336,7 +326,7 @@ impl GpuDevice {
         source: &str,
         entry: &str,
         bindings: &[Binding],
-    ) -> (wgpu::ComputePipeline, wgpu::BindGroupLayout) {
+    ) -> CompiledPipeline {
         let module = self
             .device
             .create_shader_module(wgpu::ShaderModuleDescriptor {

@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::correlation;
 use super::weights::traded_assets;
-use crate::engine::plan::{CALM, Plan, STRESS};
+use crate::engine::plan::{CALM, Plan, STRESS, VolTargetPlan};
 
 /// The per-chunk header. Keep in sync with `struct Header` in `shaders/params.wgsl`
 /// (a unit test compares the two layouts).
@@ -84,6 +84,9 @@ pub struct ParamWords {
     /// Buckets per margin book in the dense bucket arrays (≥ 1).
     pub max_buckets: usize,
 }
+
+/// One field of a vol-target fund, as its section of the parameters reads it.
+type FundField<T> = fn(&VolTargetPlan) -> T;
 
 impl ParamWords {
     fn section(&mut self, name: &'static str, values: impl IntoIterator<Item = u32>) {
@@ -188,33 +191,25 @@ impl ParamWords {
         p.section_f32("P_ETF_LEVERAGE", etfs.iter().map(|e| e.leverage));
 
         let funds = &plan.vol_targets;
-        p.section("P_VOL_TARGET_COHORT", funds.iter().map(|f| f.cohort as u32));
-        p.section(
-            "P_VOL_TARGET_IMPACT",
-            funds.iter().map(|f| u32::from(f.impact)),
-        );
-        p.section(
-            "P_VOL_TARGET_EVERY_STEPS",
-            funds.iter().map(|f| f.every_steps),
-        );
-        p.section_f32("P_VOL_TARGET_EQUITY", funds.iter().map(|f| f.equity_usd));
-        p.section_f32(
-            "P_VOL_TARGET_TARGET_VOL",
-            funds.iter().map(|f| f.target_vol),
-        );
-        p.section_f32(
-            "P_VOL_TARGET_MAX_LEVERAGE",
-            funds.iter().map(|f| f.max_leverage),
-        );
-        p.section_f32(
-            "P_VOL_TARGET_INITIAL_VOL",
-            funds.iter().map(|f| f.initial_vol),
-        );
-        p.section_f32("P_VOL_TARGET_EWMA_KEEP", funds.iter().map(|f| f.ewma_keep));
-        p.section_f32(
-            "P_VOL_TARGET_INTERVAL_YEARS",
-            funds.iter().map(|f| f.interval_years),
-        );
+        let counts: [(&str, FundField<u32>); 3] = [
+            ("P_VOL_TARGET_COHORT", |f| f.cohort as u32),
+            ("P_VOL_TARGET_IMPACT", |f| u32::from(f.impact)),
+            ("P_VOL_TARGET_EVERY_STEPS", |f| f.every_steps),
+        ];
+        for (name, count) in counts {
+            p.section(name, funds.iter().map(count));
+        }
+        let numbers: [(&str, FundField<f64>); 6] = [
+            ("P_VOL_TARGET_EQUITY", |f| f.equity_usd),
+            ("P_VOL_TARGET_TARGET_VOL", |f| f.target_vol),
+            ("P_VOL_TARGET_MAX_LEVERAGE", |f| f.max_leverage),
+            ("P_VOL_TARGET_INITIAL_VOL", |f| f.initial_vol),
+            ("P_VOL_TARGET_EWMA_KEEP", |f| f.ewma_keep),
+            ("P_VOL_TARGET_INTERVAL_YEARS", |f| f.interval_years),
+        ];
+        for (name, number) in numbers {
+            p.section_f32(name, funds.iter().map(number));
+        }
         p.section("P_FUNDS_DUE", funds_due_bits(plan));
         p
     }

@@ -1,6 +1,7 @@
-//! The report folders (`--out DIR`) of replay, calibrate and reverse, made of the same
-//! [`Report`] building blocks as a stress run's: each has summary.json (its `--json`
-//! document), its tables as CSV, its figures as SVG and PNG, and report.html.
+//! The report folders (`--out DIR`) of replay, calibrate and reverse, what each answer's
+//! [`Answer::report`](super::Answer::report) gives, made of the same [`Report`] building
+//! blocks as a stress run's: each has summary.json (its `--json` document), its tables as CSV,
+//! its figures as SVG and PNG, and report.html.
 //!
 //! - replay: the per-step table (the `--steps-out` rows), the cohorts, assets and cascade
 //!   tables, each asset's price path beside its exogenous-only path, and the liquidated
@@ -22,6 +23,7 @@ use super::path::{AssetOutcome, CohortOutcome, LiquidationEvent};
 use crate::report::bundle::{Block, Section};
 use crate::report::chart::{Axis, Chart, Figure, Series};
 use crate::report::format::Format;
+use crate::report::sections::cohort_columns;
 use crate::report::summary::Named;
 use crate::report::tables::Table;
 
@@ -113,58 +115,52 @@ fn metric_against(
 fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Section {
     let mut by_loss: Vec<&(String, CohortOutcome)> = cohorts.0.iter().collect();
     by_loss.sort_by(|a, b| b.1.loss.total_cmp(&a.1.loss));
-    let mut table = Table::of("cohorts", "What the path did to each cohort", &by_loss)
-        .text("cohort", "Cohort", |(name, _)| name.clone())
-        .text("kind", "Kind", |(_, c)| c.kind.as_str().to_string())
-        .number(
-            "initial_equity",
-            "Equity at start",
-            Format::Usd,
-            |(_, c)| c.initial_equity,
-        )
-        .number("loss", "Loss", Format::Usd, |(_, c)| c.loss)
-        .number(
-            "liquidated_notional",
-            "Liquidated",
-            Format::Usd,
-            |(_, c)| c.liquidated_notional,
-        )
-        .number(
-            "accounts_liquidated",
-            "Accounts liquidated",
-            Format::Count,
-            |(_, c)| c.accounts_liquidated,
-        )
-        .number("bad_debt", "Bad debt", Format::Usd, |(_, c)| c.bad_debt)
-        .number(
-            "first_liquidation_step",
-            "First liquidation (step)",
-            Format::Number,
-            |(_, c)| c.first_liquidation_step.map(f64::from),
-        )
-        .number(
-            "buckets_liquidated",
-            "Buckets liquidated",
-            Format::Count,
-            |(_, c)| c.buckets_liquidated as f64,
-        )
-        .number("buckets", "Buckets", Format::Count, |(_, c)| {
-            c.buckets as f64
-        })
-        .number("net_flow", "Net flow", Format::Usd, |(_, c)| c.net_flow)
-        .number(
-            "peak_24h_liquidated_notional",
-            "Most liquidated in 24 h",
-            Format::Usd,
-            |(_, c)| c.peak_24h_liquidated_notional,
-        )
-        .number(
-            "peak_24h_selling",
-            "Most sold in 24 h",
-            Format::Usd,
-            |(_, c)| c.peak_24h_selling,
-        )
-        .table();
+    let mut table = cohort_columns("What the path did to each cohort", &by_loss, |c| {
+        (&c.kind, c.initial_equity)
+    })
+    .number("loss", "Loss", Format::Usd, |(_, c)| c.loss)
+    .number(
+        "liquidated_notional",
+        "Liquidated",
+        Format::Usd,
+        |(_, c)| c.liquidated_notional,
+    )
+    .number(
+        "accounts_liquidated",
+        "Accounts liquidated",
+        Format::Count,
+        |(_, c)| c.accounts_liquidated,
+    )
+    .number("bad_debt", "Bad debt", Format::Usd, |(_, c)| c.bad_debt)
+    .number(
+        "first_liquidation_step",
+        "First liquidation (step)",
+        Format::Number,
+        |(_, c)| c.first_liquidation_step.map(f64::from),
+    )
+    .number(
+        "buckets_liquidated",
+        "Buckets liquidated",
+        Format::Count,
+        |(_, c)| c.buckets_liquidated as f64,
+    )
+    .number("buckets", "Buckets", Format::Count, |(_, c)| {
+        c.buckets as f64
+    })
+    .number("net_flow", "Net flow", Format::Usd, |(_, c)| c.net_flow)
+    .number(
+        "peak_24h_liquidated_notional",
+        "Most liquidated in 24 h",
+        Format::Usd,
+        |(_, c)| c.peak_24h_liquidated_notional,
+    )
+    .number(
+        "peak_24h_selling",
+        "Most sold in 24 h",
+        Format::Usd,
+        |(_, c)| c.peak_24h_selling,
+    )
+    .table();
     table.view(
         "Losses and liquidations per cohort, largest loss first",
         &[
@@ -237,8 +233,9 @@ fn outcomes(cohorts: &Named<CohortOutcome>, assets: &Named<AssetOutcome>) -> Sec
         .with(Block::Table(moves))
 }
 
-/// Every cascade round's liquidations, in order.
-fn cascade_table(events: &[LiquidationEvent]) -> Table {
+/// Every cascade round's liquidations, in order (also the cascade of `firesale reverse`'s
+/// text).
+pub(crate) fn cascade_table(events: &[LiquidationEvent]) -> Table {
     Table::of("cascade", "Liquidations, round by round", events)
         .number("step", "Step", Format::Count, |e| f64::from(e.step))
         .number("round", "Round", Format::Count, |e| f64::from(e.round))

@@ -3,14 +3,14 @@
 use super::{Sweep, cascade_table, metric_against, outcomes, rounds_warning};
 use crate::questions::Answer;
 use crate::questions::input;
-use crate::questions::reverse::{KeyLevel, Reverse, ReverseReport};
+use crate::questions::reverse::{KeyLevel, ReverseReport};
 use crate::report::bundle::{Block, Report, Section};
 use crate::report::chart::Axis;
 use crate::report::format::Format;
 use crate::report::tables::Table;
 
-/// The report of `firesale reverse`.
-pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
+/// The report of `firesale reverse`; `points` are the search's (scale, metric) in the order run.
+pub fn reverse(report: &ReverseReport, points: &[(f64, f64)]) -> Report {
     let target = &report.target;
     let mut sections =
         vec![Section::new("answer", "Answer").with(Block::Text(report.message.clone()))];
@@ -52,19 +52,15 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
     }
     let levels = columns.table();
     sections.push(Section::new("key-levels", "Key price levels").with(Block::Table(levels)));
-    if !answer.points.is_empty() {
-        let mut points = answer.points.clone();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let search = Table::of(
-            "search",
-            "Every path of the search for the target",
-            &answer.points,
-        )
-        .number("scale", "Scale", Format::Number, |&(scale, _)| scale)
-        .number("metric", target.metric, target.unit(), |&(_, metric)| {
-            metric
-        })
-        .table();
+    if !points.is_empty() {
+        let search = Table::of("search", "Every path of the search for the target", points)
+            .number("scale", "Scale", Format::Number, |&(scale, _)| scale)
+            .number("metric", target.metric, target.unit(), |&(_, metric)| {
+                metric
+            })
+            .table();
+        let mut sorted = points.to_vec();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
         let figure = metric_against(
             Sweep {
                 name: "search",
@@ -82,7 +78,7 @@ pub fn reverse(report: &ReverseReport, answer: &Reverse) -> Report {
                     .scale
                     .map(|scale| (format!("found: ×{scale:.4}"), scale)),
             },
-            points,
+            sorted,
             None,
         );
         sections.push(

@@ -9,6 +9,7 @@ use super::param::{Param, Setting, setting};
 use super::target::{Estimate, Target};
 use super::{Calibration, Outcome, Problem, Trial};
 use crate::model::Model;
+use crate::report::Report;
 use crate::report::format::Format;
 use crate::report::summary::Backend;
 use crate::report::tables::Table;
@@ -218,12 +219,18 @@ impl Answer for CalibrationReport {
         let _ = writeln!(out, "\n{}\n{}", table.to_text(), self.message);
         out
     }
+
+    /// The trials and the target metric against the parameter.
+    fn report(&self) -> Report {
+        crate::questions::bundle::calibrate(self)
+    }
 }
 
-/// One trial as a table row (after its number).
+/// One trial in a line of prose (the status line while a calibration runs):
+/// `2.5× → 0.81% (95% CI 0.65% to 1.0%), meets: yes, 1.23 s`.
 pub fn trial_line(param: Param, target: &Target, trial: &Trial) -> String {
     format!(
-        "{:>14} {:>14} {:>30} {:>6} {:>8.2}",
+        "{} → {} (95% CI {}), meets: {}, {:.2} s",
         value_text(param, trial.value),
         target.format(trial.metric.value),
         interval(target, trial),

@@ -8,12 +8,15 @@ use super::target::Target;
 use super::{Problem, Reverse};
 use crate::model::Model;
 use crate::questions::Answer;
+use crate::questions::bundle::cascade_table;
 use crate::questions::input::{self, Regime};
 use crate::questions::path::{
     AssetOutcome, CohortOutcome, LiquidationEvent, Replayer, SystemOutcome,
 };
-use crate::report::format::{Format, counted, usd};
+use crate::report::Report;
+use crate::report::format::{Format, usd};
 use crate::report::summary::Named;
+use crate::report::tables::Table;
 use crate::summary::metrics::has_liquidations;
 
 /// A shocked asset at one scale.
@@ -34,9 +37,10 @@ pub struct KeyLevel {
     pub shock: Option<Named<ShockedAsset>>,
 }
 
-/// The `--json` document of a reverse stress test.
+/// The `--json` document of a reverse stress test, with the search's paths its report folder
+/// draws.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReverseReport {
+pub struct ReverseReport<'a> {
     pub scenario: String,
     pub target: Target,
     /// The direction: simple return per named asset at scale 1.
@@ -64,10 +68,13 @@ pub struct ReverseReport {
     /// A signal stopped the search: what it had not reached is missing (no scale).
     pub partial: bool,
     pub message: String,
+    /// (scale, target metric) of every path of the search, in the order run.
+    #[serde(skip)]
+    points: &'a [(f64, f64)],
 }
 
-impl ReverseReport {
-    pub fn new(model: &Model, problem: &Problem, answer: &Reverse) -> Self {
+impl<'a> ReverseReport<'a> {
+    pub fn new(model: &Model, problem: &Problem, answer: &'a Reverse) -> Self {
         let shocked = |scale: f64| {
             Named(
                 model
@@ -167,11 +174,12 @@ impl ReverseReport {
             key_levels,
             partial: answer.partial,
             message,
+            points: &answer.points,
         }
     }
 }
 
-impl Answer for ReverseReport {
+impl Answer for ReverseReport<'_> {
     /// The readable answer.
     fn render(&self) -> String {
         let mut out = String::new();
@@ -193,40 +201,45 @@ impl Answer for ReverseReport {
         let _ = writeln!(out, "\n{}", self.message);
         if !self.liquidations.is_empty() {
             let _ = writeln!(out, "\nThe cascade at that scale (in order)");
-            for event in &self.liquidations {
-                let _ = writeln!(
-                    out,
-                    "  step {:>3} round {:>2}  {:<24} {:>3} buckets {:>11} {:>18}",
-                    event.step,
-                    event.round,
-                    event.cohort,
-                    event.buckets,
-                    usd(event.notional),
-                    counted(event.accounts, "account")
-                );
-            }
+            out.push_str(&cascade_table(&self.liquidations).to_text());
         }
         if let (Some(cohorts), Some(assets)) = (&self.cohorts, &self.assets) {
             let _ = writeln!(out, "\nAfter the day, at that scale");
-            for (name, c) in cohorts.0.iter().filter(|(_, c)| c.loss != 0.0) {
-                let _ = writeln!(
-                    out,
-                    "  {:<24} loss {:>11}  liquidated {:>11}  bad debt {:>11}",
-                    name,
-                    usd(c.loss),
-                    usd(c.liquidated_notional),
-                    usd(c.bad_debt)
-                );
+            let hit: Vec<_> = cohorts.0.iter().filter(|(_, c)| c.loss != 0.0).collect();
+            let losses = Table::of("cohorts", "Cohorts", &hit)
+                .text("cohort", "cohort", |(name, _)| name.clone())
+                .number("loss", "loss", Format::Usd, |(_, c)| c.loss)
+                .number(
+                    "liquidated_notional",
+                    "liquidated",
+                    Format::Usd,
+                    |(_, c)| c.liquidated_notional,
+                )
+                .number("bad_debt", "bad debt", Format::Usd, |(_, c)| c.bad_debt)
+                .table();
+            let moved: Vec<_> = assets.0.iter().filter(|(_, a)| a.return_ != 0.0).collect();
+            let moves = Table::of("assets", "Assets", &moved)
+                .text("asset", "asset", |(name, _)| name.clone())
+                .number("return", "return", Format::Percent, |(_, a)| a.return_)
+                .number(
+                    "exogenous_return",
+                    "exogenous",
+                    Format::Percent,
+                    |(_, a)| a.exogenous_return,
+                )
+                .number(
+                    "impact_return",
+                    "impact of the flows",
+                    Format::Percent,
+                    |(_, a)| a.impact_return,
+                )
+                .table();
+            if !hit.is_empty() {
+                out.push_str(&losses.to_text());
             }
-            for (name, a) in assets.0.iter().filter(|(_, a)| a.return_ != 0.0) {
-                let _ = writeln!(
-                    out,
-                    "  {:<8} {:>9} (exogenous {:>9}, impact of the flows {:>9})",
-                    name,
-                    Format::Percent.show(a.return_),
-                    Format::Percent.show(a.exogenous_return),
-                    Format::Percent.show(a.impact_return)
-                );
+            if !moved.is_empty() {
+                out.push('\n');
+                out.push_str(&moves.to_text());
             }
         }
         let _ = writeln!(
@@ -238,19 +251,29 @@ impl Answer for ReverseReport {
             let scale = |l: &KeyLevel| l.scale.unwrap_or(f64::INFINITY);
             scale(&a.1).total_cmp(&scale(&b.1))
         });
-        for (name, level) in levels {
-            let text = match (&level.scale, &level.shock) {
-                (Some(scale), Some(shock)) => {
-                    format!("×{}: {}", Format::Number.show(*scale), shock_text(shock))
+        let levels = Table::of("key-levels", "Key price levels", &levels)
+            .text("cohort", "cohort", |(name, _)| name.clone())
+            .text("level", "first liquidated", |(_, level)| {
+                match (&level.scale, &level.shock) {
+                    (Some(scale), Some(shock)) => {
+                        format!("×{}: {}", Format::Number.show(*scale), shock_text(shock))
+                    }
+                    _ => format!(
+                        "not liquidated up to ×{}",
+                        Format::Number.show(self.max_scale)
+                    ),
                 }
-                _ => format!(
-                    "not liquidated up to ×{}",
-                    Format::Number.show(self.max_scale)
-                ),
-            };
-            let _ = writeln!(out, "  {name:<24} {text}");
+            })
+            .table();
+        if !self.key_levels.0.is_empty() {
+            out.push_str(&levels.to_text());
         }
         out
+    }
+
+    /// The outcome at the found scale, the cascade, the key levels and the search.
+    fn report(&self) -> Report {
+        crate::questions::bundle::reverse(self, self.points)
     }
 }
 
