@@ -95,42 +95,48 @@ pub fn run_cpu_at(
             .step_by(CHUNK_PATHS as usize)
             .map(|start| start..batch_end.min(start + CHUNK_PATHS))
             .collect();
-        let parts: Vec<(RunTotals, Vec<Vec<f64>>)> = chunks
+        // Each rayon split keeps one worker and one set of totals over all its chunks (the
+        // totals are exact, so how the batch is split does not change them); dumped rows carry
+        // their path, for the order.
+        let parts: Vec<(RunTotals, Vec<(u64, Vec<f64>)>)> = chunks
             .into_par_iter()
-            .map_init(
+            .fold(
                 || {
-                    (
-                        cpu::PathsWorker::new(&plan, width),
-                        cpu::PathRows::default(),
-                    )
+                    let worker = cpu::PathsWorker::new(&plan, width);
+                    let split = (RunTotals::new(layout), Vec::new());
+                    (worker, cpu::PathRows::default(), split)
                 },
-                |(worker, rows), chunk| {
+                |(mut worker, mut rows, (mut totals, mut dumped)), chunk| {
                     let start = chunk.start;
                     match &recorded_steps {
-                        None => worker.simulate(&plan, &layout, chunk, rows, None),
+                        None => worker.simulate(&plan, &layout, chunk, &mut rows, None),
                         Some(slots) => slots.with(|steps| {
-                            worker.simulate(&plan, &layout, chunk, rows, Some(&mut *steps));
+                            worker.simulate(&plan, &layout, chunk, &mut rows, Some(&mut *steps));
                             worker.flush_steps(steps);
                         }),
                     }
-                    let mut totals = RunTotals::new(layout);
-                    let mut dumped = Vec::new();
                     let paths = rows.values.chunks_exact(layout.len());
                     for ((row, &exhausted), path) in paths.zip(&rows.rounds_exhausted).zip(start..)
                     {
                         totals.add_path(row, exhausted);
                         if path < control.dump_paths {
-                            dumped.push(row.to_vec());
+                            dumped.push((path, row.to_vec()));
                         }
                     }
-                    (totals, dumped)
+                    (worker, rows, (totals, dumped))
                 },
             )
+            .map(|(_, _, split)| split)
             .collect();
-        for (totals, dumped) in parts {
+        let mut dumped = Vec::new();
+        for (totals, rows) in parts {
             output.totals.merge(&totals);
-            output.dump_rows.extend(dumped);
+            dumped.extend(rows);
         }
+        dumped.sort_unstable_by_key(|&(path, _)| path);
+        output
+            .dump_rows
+            .extend(dumped.into_iter().map(|(_, row)| row));
         (control.progress)(batch_end - paths.start);
         batch_start = batch_end;
     }
