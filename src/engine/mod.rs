@@ -53,6 +53,10 @@ pub struct RunOutput {
     pub partial: bool,
 }
 
+/// What one rayon split of a batch reduces to: its totals, and its dumped rows with their
+/// global path index.
+type SplitTotals = (RunTotals, Vec<(u64, Vec<f64>)>);
+
 /// Paths per unit of parallel work; small enough to balance two threads, large enough that
 /// merging summaries is cheap beside simulating.
 const CHUNK_PATHS: u64 = 512;
@@ -98,7 +102,7 @@ pub fn run_cpu_at(
         // Each rayon split keeps one worker and one set of totals over all its chunks (the
         // totals are exact, so how the batch is split does not change them); dumped rows carry
         // their path, for the order.
-        let parts: Vec<(RunTotals, Vec<(u64, Vec<f64>)>)> = chunks
+        let parts: Vec<SplitTotals> = chunks
             .into_par_iter()
             .fold(
                 || {
