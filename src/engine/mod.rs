@@ -57,8 +57,8 @@ pub struct RunOutput {
 /// global path index.
 type SplitTotals = (RunTotals, Vec<(u64, Vec<f64>)>);
 
-/// Paths per unit of parallel work; small enough to balance two threads, large enough that
-/// merging summaries is cheap beside simulating.
+/// Paths per unit of parallel work, small enough to balance two threads (a rayon split keeps
+/// one set of totals over all its chunks, so merging stays cheap).
 const CHUNK_PATHS: u64 = 512;
 /// Paths between two progress reports and cancellation checks.
 const BATCH_PATHS: u64 = 32 * CHUNK_PATHS;
