@@ -30,9 +30,11 @@ pub enum BackendChoice {
 
 /// Runs below this many path-steps stay on the CPU under `auto` when only a software
 /// adapter exists. Compiling the unrolled shader takes llvmpipe about 2.5 s (crypto-unwind,
-/// 2 cores) and saves about 8e-8 s per path-step afterwards (1.1e7 against 5.8e6
-/// path-steps/s, docs/PERFORMANCE.md): the probe pays off from about 3e7 path-steps
-/// (180,000 paths of a week of hours).
+/// 2 cores); when this was set the software adapter ran 1.9× the CPU engine and the probe
+/// paid off from about 3e7 path-steps (180,000 paths of a week of hours). Since the CPU
+/// engine's lanes it is the faster one on such machines (1.6e7 against 9.9e6 path-steps/s,
+/// docs/PERFORMANCE.md), so the probe above this size mostly confirms the CPU engine; it
+/// stays measured rather than assumed, for faster software adapters.
 const AUTO_SOFTWARE_MIN_PATH_STEPS: u64 = 30_000_000;
 /// Paths each engine simulates when `auto` times them against each other.
 const AUTO_PROBE_PATHS: u64 = 2_048;
