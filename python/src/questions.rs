@@ -98,7 +98,7 @@ pub fn calibrate(
     })?
     .or_raise()?;
     let elapsed = started.elapsed().as_secs_f64();
-    let report = CalibrationReport::new(model, problem, &calibration, trials.backend(), elapsed);
+    let report = CalibrationReport::new(model, problem, &calibration, &trials.backend(), elapsed);
     Ok(report.to_json())
 }
 

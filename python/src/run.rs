@@ -16,7 +16,6 @@ use firesale::engine::backend::{BackendChoice, Engine};
 use firesale::questions::input::choice;
 use firesale::report::RunSummary;
 use firesale::report::summary::RunInfo;
-use firesale::summary::BackendInfo;
 use firesale::summary::metrics::MetricLayout;
 use firesale::{Error, scenario};
 
@@ -52,8 +51,7 @@ pub fn run<'py>(
     let choice: BackendChoice = choice("backend", "backend", backend).or_raise()?;
     let (model, total) = (&model, model.paths);
     let (summary, dumped) = off_the_gil(py, progress, total, |watch| {
-        let selection = Engine::select(choice, adapter, threads, model, total)?;
-        let mut engine = selection.engine;
+        let mut selection = Engine::select(choice, adapter, threads, model, total)?;
         let report = |done: u64| watch.done.store(done, Ordering::Relaxed);
         let control = RunControl {
             dump_paths,
@@ -62,11 +60,8 @@ pub fn run<'py>(
             progress: &report,
         };
         let started = Instant::now();
-        let output = engine.run(model, 0..total, &control)?;
-        let backend = BackendInfo {
-            selection: selection.reason,
-            ..engine.info()
-        };
+        let output = selection.engine.run(model, 0..total, &control)?;
+        let backend = selection.info();
         let info = RunInfo {
             model,
             paths_requested: total,

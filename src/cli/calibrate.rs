@@ -131,7 +131,7 @@ fn engine_for<'a>(
     signals: &'a StopSignals,
 ) -> Result<(BackendInfo, impl FnMut(&Model) -> Result<RunTotals> + 'a)> {
     let mut trials = TrialEngine::select(choice, model)?;
-    let backend = trials.backend().clone();
+    let backend = trials.backend();
     let stopped = || signals.stopped("between trials");
     let simulate = move |model: &Model| trials.simulate(model, signals.flag(), &stopped);
     Ok((backend, simulate))

@@ -73,11 +73,7 @@ impl Output {
             if let Some(dir) = &self.out {
                 text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
             }
-            if self.json.as_deref() == Some(Path::new("-")) {
-                eprint!("{text}");
-            } else {
-                print!("{text}");
-            }
+            super::print_text(&text, self.json.as_deref());
         }
         Ok(())
     }

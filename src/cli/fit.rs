@@ -3,7 +3,7 @@
 //! history from a scenario's market (to test a fit, or to see how much history one needs).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use firesale::fit::{self, history, scenario_toml, simulate, summary};
@@ -122,11 +122,7 @@ pub fn run(args: &Args) -> Result<()> {
             args.out.display(),
             started.elapsed().as_secs_f64()
         );
-        if args.json.as_deref() == Some(Path::new("-")) {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+        super::print_text(&text, args.json.as_deref());
     }
     Ok(())
 }

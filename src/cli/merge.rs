@@ -86,11 +86,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     batch.commit()?;
     if !args.quiet {
         let text = terminal::render(&summary);
-        if args.json.as_deref() == Some(Path::new("-")) {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+        super::print_text(&text, args.json.as_deref());
     }
     if !merged.missing.is_empty() {
         eprintln!("warning: partial merge: {}", merged.missing_note);

@@ -139,6 +139,16 @@ pub struct RunArgs {
     state_out: Option<PathBuf>,
 }
 
+/// Prints a command's text on standard output, or on standard error when `--json -` takes
+/// standard output for the JSON document.
+fn print_text(text: &str, json: Option<&std::path::Path>) {
+    if json == Some(std::path::Path::new("-")) {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
 /// Runs the parsed command.
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {

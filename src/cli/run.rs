@@ -2,7 +2,7 @@
 //! the JSON summary, the per-path CSV and the report folder when asked.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
@@ -18,7 +18,6 @@ use firesale::report::{RunSummary, bundle, dump, terminal};
 use firesale::scenario::Source;
 use firesale::shard::Shard;
 use firesale::shard::state::{Invocation, ShardRun};
-use firesale::summary::BackendInfo;
 use firesale::{Error, Result};
 
 pub fn run(args: &RunArgs) -> Result<()> {
@@ -43,14 +42,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .transpose()?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
-    let selection = Engine::select(
+    let mut selection = Engine::select(
         args.backend,
         args.adapter.as_deref(),
         threads(args.threads, args.backend)?,
         &model,
         paths.end - paths.start,
     )?;
-    let mut engine = selection.engine;
 
     let progress = progress_bar(paths.end - paths.start, args.quiet);
     let report = |done: u64| progress.set_position(done);
@@ -62,11 +60,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let output = engine.run(&model, paths.clone(), &control)?;
-    let backend = BackendInfo {
-        selection: selection.reason,
-        ..engine.info()
-    };
+    let output = selection.engine.run(&model, paths.clone(), &control)?;
+    let backend = selection.info();
     let elapsed_seconds = started.elapsed().as_secs_f64();
     progress.finish_and_clear();
 
@@ -126,11 +121,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         if let Some(dir) = &args.out {
             text += &format!("\nReport: {}\n", dir.join(bundle::HTML_FILE).display());
         }
-        if args.json.as_deref() == Some(Path::new("-")) {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+        super::print_text(&text, args.json.as_deref());
         if let Some(note) = state_note {
             eprintln!("{note}");
         }

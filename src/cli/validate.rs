@@ -1,6 +1,6 @@
 //! `firesale validate SCENARIO [--json FILE|-]`: checks a scenario and prints the compiled
 //! model (assets, correlation eigenvalue ranges, bucket leverages), without simulating; with
-//! `--json`, the same as a JSON document.
+//! `--json`, writes the same as a JSON document.
 
 use std::path::Path;
 
@@ -10,16 +10,10 @@ use firesale::report::file::{pretty_json, write_output};
 
 pub fn run(spec: &str, json: Option<&Path>) -> Result<()> {
     let model = firesale::scenario::load(spec)?;
-    match json {
-        Some(path) if path == Path::new("-") => {
-            print!("{}", pretty_json(&CompiledModel::new(&model)))
-        }
-        Some(path) => {
-            let document = pretty_json(&CompiledModel::new(&model));
-            write_output(path, "--json", document.as_bytes())?;
-            print!("{}", compiled::text(&model));
-        }
-        None => print!("{}", compiled::text(&model)),
+    if let Some(path) = json {
+        let document = pretty_json(&CompiledModel::new(&model));
+        write_output(path, "--json", document.as_bytes())?;
     }
+    super::print_text(&compiled::text(&model), json);
     Ok(())
 }

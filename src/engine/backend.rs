@@ -58,6 +58,17 @@ pub struct Selection {
     pub reason: Option<String>,
 }
 
+impl Selection {
+    /// What the summary reports as `backend`: the engine as it is now (after a run, a GPU
+    /// that fell back reports the CPU engine) and why `auto` chose it.
+    pub fn info(&self) -> BackendInfo {
+        BackendInfo {
+            selection: self.reason.clone(),
+            ..self.engine.info()
+        }
+    }
+}
+
 impl Engine {
     /// The CPU engine on `threads` workers (default: one per core), at the lane width
     /// `FIRESALE_CPU_LANES` forces or the processor's widest.

@@ -4,16 +4,15 @@
 use std::sync::atomic::AtomicBool;
 
 use crate::engine::RunControl;
-use crate::engine::backend::{BackendChoice, Engine};
+use crate::engine::backend::{BackendChoice, Engine, Selection};
 use crate::model::Model;
 use crate::summary::BackendInfo;
 use crate::summary::metrics::RunTotals;
 use crate::{Error, Result};
 
-/// A ready engine and what the report says of it.
+/// A ready engine, and why `auto` chose it.
 pub struct TrialEngine {
-    engine: Engine,
-    backend: BackendInfo,
+    selection: Selection,
 }
 
 impl TrialEngine {
@@ -21,19 +20,12 @@ impl TrialEngine {
     /// pick them).
     pub fn select(choice: BackendChoice, model: &Model) -> Result<TrialEngine> {
         let selection = Engine::select(choice, None, None, model, model.paths)?;
-        let backend = BackendInfo {
-            selection: selection.reason,
-            ..selection.engine.info()
-        };
-        Ok(TrialEngine {
-            engine: selection.engine,
-            backend,
-        })
+        Ok(TrialEngine { selection })
     }
 
     /// The engine the trials run on, as the report names it.
-    pub fn backend(&self) -> &BackendInfo {
-        &self.backend
+    pub fn backend(&self) -> BackendInfo {
+        self.selection.info()
     }
 
     /// One trial: every path of `model`, cut short when `cancel` is set. `stopped` says
@@ -48,7 +40,7 @@ impl TrialEngine {
         let check = || stopped().map_or(Ok(()), Err);
         check()?;
         let control = RunControl::totals_only(cancel);
-        let output = self.engine.run(model, 0..model.paths, &control)?;
+        let output = self.selection.engine.run(model, 0..model.paths, &control)?;
         check()?;
         Ok(output.totals)
     }
