@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import numbers
 import os
-import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
@@ -87,29 +86,6 @@ def _number(name: str, value: Any) -> float:
     return number
 
 
-def _threads(threads: Any, backend: str) -> Optional[int]:
-    """The CPU engine's threads, capped at this machine's, with the command's warnings."""
-    if threads is None:
-        return None
-    count = _whole("threads", threads, 1)
-    if backend == "gpu":
-        warnings.warn(
-            "threads sets the CPU engine's threads; it has no effect with backend='gpu'",
-            stacklevel=3,
-        )
-        return None
-    available: int = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    ) or 1
-    if count > available:
-        warnings.warn(
-            f"threads={count} is more than the {available} CPU threads here; using {available}",
-            stacklevel=3,
-        )
-        return available
-    return count
-
-
 def _progress(progress: Progress) -> Tuple[Optional[Callable[[int, int], object]], Callable[[], None]]:
     """(the callback for the native module, what closes it when the run ends)."""
     if progress is None or progress is False:
@@ -175,7 +151,7 @@ def run(
     paths = _optional_whole("paths", paths, 1)
     seed = _optional_whole("seed", seed, 0)
     dump_paths = _whole("dump_paths", dump_paths, 0)
-    threads = _threads(threads, backend)
+    threads = _optional_whole("threads", threads, 1)
     callback, close = _progress(progress)
     try:
         summary, columns, rows = _native.run(

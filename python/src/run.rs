@@ -5,6 +5,9 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use std::ffi::CString;
+
+use pyo3::exceptions::PyUserWarning;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -12,7 +15,7 @@ use crate::errors::OrRaise;
 use crate::source;
 use crate::watch::off_the_gil;
 use firesale::engine::RunControl;
-use firesale::engine::backend::{BackendChoice, Engine};
+use firesale::engine::backend::{BackendChoice, CpuThreads, Engine};
 use firesale::questions::input::choice;
 use firesale::report::RunSummary;
 use firesale::report::summary::RunInfo;
@@ -20,8 +23,8 @@ use firesale::summary::metrics::MetricLayout;
 use firesale::{Error, scenario};
 
 /// Simulates the scenario; returns (the summary document, the per-path metrics' column names,
-/// the rows of the first `dump_paths` paths). Argument checks the package makes first (whole numbers, thread caps)
-/// are not repeated here.
+/// the rows of the first `dump_paths` paths). The package has checked that the numbers are
+/// whole; the thread count is capped here, with a Python warning, as the command caps it.
 #[pyfunction]
 #[pyo3(signature = (kind, text, paths, seed, backend, adapter, threads, dump_paths, progress))]
 #[allow(clippy::too_many_arguments)]
@@ -49,6 +52,14 @@ pub fn run<'py>(
         .or_raise();
     }
     let choice: BackendChoice = choice("backend", "backend", backend).or_raise()?;
+    let threads = CpuThreads::choose(threads, choice, "threads").or_raise()?;
+    if let Some(warning) = threads.warning {
+        let message = CString::new(warning).expect("the warning has no NUL");
+        let category = py.get_type::<PyUserWarning>();
+        // Level 2: the caller of `firesale.run`, past the package's own frame.
+        PyErr::warn(py, &category, &message, 2)?;
+    }
+    let threads = threads.count;
     let (model, total) = (&model, model.paths);
     let (summary, dumped) = off_the_gil(py, progress, total, |watch| {
         let mut selection = Engine::select(choice, adapter, threads, model, total)?;

@@ -79,3 +79,11 @@ def test_results_do_not_depend_on_threads():
     two = firesale.run("calm-market", paths=3000, backend="cpu", threads=2, dump_paths=50)
     pd.testing.assert_frame_equal(one.paths, two.paths, check_exact=True)
     assert without_timing(one.summary)["cohorts"] == without_timing(two.summary)["cohorts"]
+
+
+def test_threads_beyond_the_machine_are_capped_with_a_warning():
+    with pytest.warns(UserWarning, match=r"threads 999 is more than the \d+ CPU threads here; using"):
+        result = firesale.run("calm-market", paths=100, backend="cpu", threads=999)
+    assert result.summary["paths"] == 100
+    with pytest.warns(UserWarning, match="no effect with the GPU backend"):
+        firesale.run("calm-market", paths=100, backend="gpu", threads=2)

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 use super::signals::StopSignals;
 use super::{RunArgs, state_out};
 use firesale::engine::RunControl;
-use firesale::engine::backend::{BackendChoice, Engine};
+use firesale::engine::backend::{CpuThreads, Engine};
 use firesale::report::file::Outputs;
 use firesale::report::sections::{self, RunResults};
 use firesale::report::summary::RunInfo;
@@ -42,10 +42,14 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .transpose()?;
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let paths = shard.paths(model.paths);
+    let threads = CpuThreads::choose(args.threads, args.backend, "--threads")?;
+    if let Some(warning) = &threads.warning {
+        eprintln!("warning: {warning}");
+    }
     let mut selection = Engine::select(
         args.backend,
         args.adapter.as_deref(),
-        threads(args.threads, args.backend)?,
+        threads.count,
         &model,
         paths.end - paths.start,
     )?;
@@ -131,31 +135,6 @@ pub fn run(args: &RunArgs) -> Result<()> {
         Some(stopped) if output.partial => Err(stopped),
         _ => Ok(()),
     }
-}
-
-/// `--threads`, capped at the CPU threads this machine has; a warning says when it is capped
-/// or has no effect (with `--backend gpu`).
-fn threads(threads: Option<usize>, backend: BackendChoice) -> Result<Option<usize>> {
-    let Some(requested) = threads else {
-        return Ok(None);
-    };
-    if requested == 0 {
-        return Err(Error::Usage("--threads must be at least 1".to_string()));
-    }
-    if backend == BackendChoice::Gpu {
-        eprintln!(
-            "warning: --threads sets the CPU engine's threads; it has no effect with --backend gpu"
-        );
-        return Ok(None);
-    }
-    let available = std::thread::available_parallelism().map_or(1, usize::from);
-    if requested > available {
-        eprintln!(
-            "warning: --threads {requested} is more than the {available} CPU threads here; using {available}"
-        );
-        return Ok(Some(available));
-    }
-    Ok(Some(requested))
 }
 
 /// `--dump-paths N FILE` → (N, FILE), checking N against the path count.

@@ -52,6 +52,44 @@ pub enum Engine {
     },
 }
 
+/// The CPU engine's threads for a requested count: what [`Engine::select`] takes, and a
+/// warning for the user when the request was capped or has no effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuThreads {
+    /// `None`: one per core.
+    pub count: Option<usize>,
+    pub warning: Option<String>,
+}
+
+impl CpuThreads {
+    /// `requested` (none: one per core), at least 1, capped at the threads this machine has;
+    /// with the GPU backend it has no effect. `flag` names it in the messages (`--threads`).
+    pub fn choose(requested: Option<usize>, backend: BackendChoice, flag: &str) -> Result<Self> {
+        let chosen = |count, warning| Ok(CpuThreads { count, warning });
+        match requested {
+            None => chosen(None, None),
+            Some(0) => Err(Error::Usage(format!("{flag} must be at least 1"))),
+            Some(_) if backend == BackendChoice::Gpu => chosen(
+                None,
+                Some(format!(
+                    "{flag} sets the CPU engine's threads; it has no effect with the GPU backend"
+                )),
+            ),
+            Some(requested) => {
+                let available = std::thread::available_parallelism().map_or(1, usize::from);
+                if requested > available {
+                    let warning = format!(
+                        "{flag} {requested} is more than the {available} CPU threads here; using {available}"
+                    );
+                    chosen(Some(available), Some(warning))
+                } else {
+                    chosen(Some(requested), None)
+                }
+            }
+        }
+    }
+}
+
 /// The engine chosen, and why (shown in the summary when `auto` decided).
 pub struct Selection {
     pub engine: Engine,
