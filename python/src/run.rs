@@ -54,7 +54,7 @@ pub fn run<'py>(
     let choice: BackendChoice = choice("backend", "backend", backend).or_raise()?;
     let threads = CpuThreads::choose(threads, choice, "threads").or_raise()?;
     if let Some(warning) = threads.warning {
-        let message = CString::new(warning).expect("the warning has no NUL");
+        let message = CString::new(warning.replace('\0', "")).expect("NULs were removed");
         let category = py.get_type::<PyUserWarning>();
         // Level 2: the caller of `firesale.run`, past the package's own frame.
         PyErr::warn(py, &category, &message, 2)?;
